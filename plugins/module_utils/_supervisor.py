@@ -1,0 +1,558 @@
+# Copyright (c) 2026, parallel.jobs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module is private to the parallel.jobs collection. Its API may change at
+# any time; do not use it from other collections or roles.
+
+"""The job supervisor: starts one job detached from the SSH session and sees it through.
+
+The supervisor is a child subreaper, so every descendant of the job stays
+in its tree, even one that calls setsid or double-forks. It enforces the
+time limit to within a fraction of a second (TERM to the whole tree, a grace
+period, then KILL until nothing is left), streams the job's output to files
+instead of memory, and records in the job file what a later reader needs to
+tell a lost job from a running one and to stop what a lost job left behind.
+All job files are written through the job model (``_jobs``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import time
+
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs import (
+    META_KEY,
+    RECORD_FORMAT,
+    JobError,
+    JobState,
+    job_path,
+    open_new_private,
+    output_paths,
+    process_identity,
+    read_boot_id,
+    read_proc_stat,
+    read_tail,
+    write_atomic,
+    write_record,
+)
+
+GRACE_DEFAULT = 5.0
+GRACE_ENV = 'PARALLEL_JOBS_GRACE'
+# How often the supervisor refreshes the list of the job's processes in the
+# job file when nothing else wakes it.
+REFRESH_INTERVAL = 1.0
+# Module results up to this size are parsed and merged; larger ones are
+# spliced into the job file in chunks so the supervisor's memory stays flat.
+PARSE_LIMIT = 8 * 1024 * 1024
+OUTPUT_TAIL = 64 * 1024
+COPY_CHUNK = 1024 * 1024
+START_TIMEOUT = 30.0
+_JSON_START = re.compile(rb'(?m)^[ \t\r]*\{')
+
+_PR_SET_CHILD_SUBREAPER = 36
+_WATCHED_SIGNALS = (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+# Dispositions Python changes at start-up or we block: the job gets the defaults back.
+_RESET_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ) + _WATCHED_SIGNALS
+
+
+def parse_grace(value) -> float:
+    """Seconds between TERM and KILL, from an option or the environment variable."""
+    if value is None or value == '':
+        return GRACE_DEFAULT
+    try:
+        grace = float(value)
+    except (TypeError, ValueError):
+        raise JobError('%s=%r is not a number of seconds' % (GRACE_ENV, value))
+    if not 0 <= grace <= 3600:
+        raise JobError('%s=%r must be between 0 and 3600 seconds' % (GRACE_ENV, value))
+    return grace
+
+
+def signal_name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return 'signal %d' % signum
+
+
+def set_child_subreaper() -> bool:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+# ---------------------------------------------------------------------------
+# Process trees
+
+
+def _children(pid: int) -> list:
+    """Direct children of ``pid``, from /proc/PID/task/*/children (no full /proc scan)."""
+    found = []
+    try:
+        tasks = os.listdir('/proc/%d/task' % pid)
+    except OSError:
+        return found
+    for tid in tasks:
+        try:
+            with open('/proc/%d/task/%s/children' % (pid, tid)) as handle:
+                found.extend(int(child) for child in handle.read().split())
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def process_tree(root: int) -> list:
+    """Live descendants of ``root`` as ``[pid, start_time]`` pairs (zombies left out)."""
+    tree = []
+    pending = _children(root)
+    seen = set()
+    while pending:
+        pid = pending.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        info = read_proc_stat(pid)
+        if info is None:
+            continue
+        if info['state'] != 'Z':
+            tree.append([pid, info['start_time']])
+        pending.extend(_children(pid))
+    return tree
+
+
+def live_processes(recorded) -> list:
+    """Those of the recorded ``[pid, start_time]`` pairs that still run, plus their descendants."""
+    found = {}
+    for entry in recorded or ():
+        try:
+            pid, start_time = int(entry[0]), int(entry[1])
+        except (TypeError, ValueError, IndexError):
+            continue
+        info = read_proc_stat(pid)
+        if info is None or info['start_time'] != start_time or info['state'] == 'Z':
+            continue
+        found[pid] = start_time
+        for child, child_start in process_tree(pid):
+            found[child] = child_start
+    return [[pid, start] for pid, start in sorted(found.items())]
+
+
+def signal_processes(processes, signum: int) -> None:
+    for pid, start_time in processes:
+        info = read_proc_stat(pid)
+        if info is None or info['start_time'] != start_time:
+            continue
+        try:
+            os.kill(pid, signum)
+        except OSError:
+            pass
+
+
+def stop_processes(list_processes, grace: float, reap=None) -> str | None:
+    """TERM everything ``list_processes()`` returns, wait up to ``grace``, then KILL until none is left.
+
+    Returns the name of the last signal sent, or None if nothing was running.
+    ``reap`` is called while waiting so that a parent can collect its children.
+    """
+    processes = list_processes()
+    if not processes:
+        return None
+    signal_processes(processes, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if reap:
+            reap()
+        if not list_processes():
+            return 'SIGTERM'
+        time.sleep(0.05)
+    for _attempt in range(200):
+        processes = list_processes()
+        if not processes:
+            break
+        signal_processes(processes, signal.SIGKILL)
+        if reap:
+            reap()
+        time.sleep(0.02)
+    return 'SIGKILL'
+
+
+# ---------------------------------------------------------------------------
+# Starting a job
+
+
+class JobSpec:
+    """What to run as one job and under which limits."""
+
+    def __init__(self, job_dir: str, jid: str, argv: list, time_limit: int, grace: float,
+                 remove_dir: str | None = None, extra_meta: dict | None = None):
+        self.job_dir = job_dir
+        self.jid = jid
+        self.argv = argv
+        self.time_limit = time_limit
+        self.grace = grace
+        self.remove_dir = remove_dir
+        self.extra_meta = extra_meta or {}
+
+
+def start_job(spec: JobSpec) -> None:
+    """Start ``spec`` under a detached supervisor; return once its job file says it runs.
+
+    Raises JobError if the job could not be started. The caller may exit at
+    once afterwards: the supervisor does not depend on it.
+    """
+    path = job_path(spec.job_dir, spec.jid)
+    if os.path.lexists(path):
+        raise JobError('job %s already exists in %s' % (spec.jid, spec.job_dir))
+    read_fd, write_fd = os.pipe()
+    first = os.fork()
+    if first == 0:
+        # Intermediate child: new session, fork the supervisor, leave, so the
+        # supervisor is nobody's child here and outlives the SSH session.
+        code = 1
+        try:
+            os.close(read_fd)
+            os.setsid()
+            if os.fork() == 0:
+                code = _run_supervisor(spec, write_fd)
+            else:
+                code = 0
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    os.waitpid(first, 0)
+    reply = _read_reply(read_fd)
+    if not reply.get('ok'):
+        raise JobError(reply.get('msg') or 'the job supervisor ended before the job started')
+
+
+def _read_reply(read_fd: int) -> dict:
+    data = b''
+    deadline = time.monotonic() + START_TIMEOUT
+    try:
+        while time.monotonic() < deadline:
+            ready, _w, _x = select.select([read_fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                break
+            chunk = os.read(read_fd, 65536)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        os.close(read_fd)
+    try:
+        return json.loads(data.decode('utf-8')) if data else {}
+    except ValueError:
+        return {}
+
+
+def _send_reply(write_fd: int, reply: dict) -> None:
+    try:
+        os.write(write_fd, json.dumps(reply).encode('utf-8'))
+    finally:
+        os.close(write_fd)
+
+
+def _redirect_stdio() -> None:
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    if devnull > 2:
+        os.close(devnull)
+
+
+def _spawn(argv: list, stdout_fd: int, stderr_fd: int) -> int:
+    """Start ``argv`` in a session of its own with our output files as stdout/stderr."""
+    actions = [
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_DUP2, stdout_fd, 1),
+        (os.POSIX_SPAWN_DUP2, stderr_fd, 2),
+    ]
+    try:
+        return os.posix_spawnp(argv[0], argv, os.environ, file_actions=actions, setsid=True,
+                               setsigmask=(), setsigdef=_RESET_SIGNALS)
+    except NotImplementedError:
+        pass
+    # libc without POSIX_SPAWN_SETSID: the same by hand.
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setsid()
+            devnull = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(devnull, 0)
+            os.dup2(stdout_fd, 1)
+            os.dup2(stderr_fd, 2)
+            for signum in _RESET_SIGNALS:
+                signal.signal(signum, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_SETMASK, ())
+            os.execvp(argv[0], argv)
+        finally:
+            os._exit(127)
+    return pid
+
+
+class _Supervisor:
+    def __init__(self, spec: JobSpec):
+        self.spec = spec
+        self.path = job_path(spec.job_dir, spec.jid)
+        self.stdout_path, self.stderr_path = output_paths(spec.job_dir, spec.jid)
+        self.pid = os.getpid()
+        self.module_pid = None
+        self.module_status = None
+        self.processes = []
+        self.started_at = time.time()
+        self.started_mono = time.monotonic()
+        self.meta = {}
+
+    # -- records ----------------------------------------------------------
+
+    def running_record(self) -> dict:
+        return {'started': True, 'finished': False, 'ansible_job_id': self.spec.jid,
+                'results_file': self.path, META_KEY: self.meta}
+
+    def write_running(self) -> None:
+        self.meta['processes'] = self.processes
+        write_record(self.path, self.running_record())
+
+    def start(self) -> None:
+        stdout_fd = open_new_private(self.stdout_path)
+        stderr_fd = open_new_private(self.stderr_path)
+        try:
+            self.module_pid = _spawn(self.spec.argv, stdout_fd, stderr_fd)
+        finally:
+            os.close(stdout_fd)
+            os.close(stderr_fd)
+        self.meta.update(self.spec.extra_meta)
+        self.meta.update({
+            'format': RECORD_FORMAT,
+            'started_at': self.started_at,
+            'time_limit': self.spec.time_limit,
+            'grace': self.spec.grace,
+            'boot_id': read_boot_id(),
+            'supervisor': process_identity(self.pid),
+            'job': process_identity(self.module_pid) or {'pid': self.module_pid, 'start_time': None},
+            'session': self.module_pid,
+            'stdout_file': self.stdout_path,
+            'stderr_file': self.stderr_path,
+        })
+        self.processes = process_tree(self.pid)
+        self.write_running()
+
+    # -- the watch ----------------------------------------------------------
+
+    def reap(self) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if pid == self.module_pid:
+                self.module_status = status
+
+    def tree(self) -> list:
+        return process_tree(self.pid)
+
+    def watch(self) -> tuple:
+        """Wait for the job to end, the deadline to pass or a stop request. Returns (outcome, signal)."""
+        limit = self.spec.time_limit
+        deadline = self.started_mono + limit if limit > 0 else None
+        while True:
+            self.reap()
+            if self.module_status is not None:
+                return 'completed', None
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                return JobState.TIMED_OUT, stop_processes(self.tree, self.spec.grace, self.reap)
+            wait = REFRESH_INTERVAL if deadline is None else min(REFRESH_INTERVAL, deadline - now)
+            info = signal.sigtimedwait(_WATCHED_SIGNALS, max(0.001, wait))
+            if info is not None and info.si_signo in (signal.SIGTERM, signal.SIGINT):
+                return JobState.KILLED, stop_processes(self.tree, self.spec.grace, self.reap)
+            current = self.tree()
+            if current != self.processes:
+                self.processes = current
+                self.write_running()
+
+    def finish(self, outcome: str, sent: str | None) -> None:
+        # Make sure the job's own process has been collected before judging it.
+        while self.module_status is None:
+            try:
+                _pid, self.module_status = os.waitpid(self.module_pid, 0)
+            except ChildProcessError:
+                break
+        ended_at = time.time()
+        self.meta.update({'ended_at': ended_at, 'outcome': outcome, 'processes': []})
+        elapsed = round(ended_at - self.started_at, 3)
+        status = self.module_status
+        rc = None
+        if status is not None:
+            rc = os.waitstatus_to_exitcode(status) if hasattr(os, 'waitstatus_to_exitcode') else (
+                -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status))
+        self.meta['rc'] = rc
+        trailer = {'started': True, 'finished': True, 'ansible_job_id': self.spec.jid, META_KEY: self.meta}
+
+        if outcome == 'completed':
+            chunks = module_result_chunks(self.stdout_path, self.stderr_path, rc, trailer)
+        else:
+            if outcome == JobState.TIMED_OUT:
+                msg = 'Timed out after %.1f s (limit %d s): the job was ended with %s' % (elapsed, self.spec.time_limit, sent)
+            else:
+                msg = 'Killed on request after %.1f s: the job was ended with %s' % (elapsed, sent)
+            self.meta['signal'] = sent
+            result = {'failed': True, 'msg': msg, 'rc': rc, 'signal': sent, 'elapsed': elapsed,
+                      outcome: True}
+            result.update(_output_tails(self.stdout_path, self.stderr_path))
+            result.update(trailer)
+            chunks = [json.dumps(result).encode('utf-8')]
+        write_atomic(self.path, chunks)
+        for leftover in (self.stdout_path, self.stderr_path):
+            try:
+                os.unlink(leftover)
+            except OSError:
+                pass
+
+    def fail(self, msg: str) -> None:
+        """Record a failure of the supervisor itself, after stopping what it started."""
+        stop_processes(self.tree, self.spec.grace, self.reap)
+        self.meta.update({'ended_at': time.time(), 'outcome': 'completed', 'processes': []})
+        write_record(self.path, {'failed': True, 'msg': msg, 'started': True, 'finished': True,
+                                 'ansible_job_id': self.spec.jid, META_KEY: self.meta})
+
+
+def _run_supervisor(spec: JobSpec, write_fd: int) -> int:
+    _redirect_stdio()
+    supervisor = _Supervisor(spec)
+    try:
+        set_child_subreaper()
+        signal.pthread_sigmask(signal.SIG_BLOCK, _WATCHED_SIGNALS)
+        supervisor.start()
+    except Exception as exc:  # reported to the caller, who reports it to the controller
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        _send_reply(write_fd, {'ok': False, 'msg': 'could not start job %s: %s' % (spec.jid, reason)})
+        return 1
+    _send_reply(write_fd, {'ok': True})
+    try:
+        outcome, sent = supervisor.watch()
+        supervisor.finish(outcome, sent)
+    except Exception as exc:
+        supervisor.fail('the job supervisor failed: %s' % exc)
+    finally:
+        if spec.remove_dir:
+            shutil.rmtree(spec.remove_dir, ignore_errors=True)
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# The module's result
+
+
+def _output_tails(stdout_path: str, stderr_path: str) -> dict:
+    tails = {}
+    for key, path in (('module_stdout', stdout_path), ('module_stderr', stderr_path)):
+        text, _cut = read_tail(path, OUTPUT_TAIL)
+        if text:
+            tails[key] = text
+    return tails
+
+
+def _json_bounds(path: str, size: int) -> tuple:
+    """Offsets of the first '{' that starts a line and of the last '}' in a file, read in chunks.
+
+    Text before the JSON (a MOTD, a warning) and after it is skipped, as core
+    does for module output.
+    """
+    start = end = None
+    with open(path, 'rb') as handle:
+        offset, carry = 0, b''
+        while start is None:
+            chunk = handle.read(COPY_CHUNK)
+            if not chunk:
+                break
+            data = carry + chunk
+            match = _JSON_START.search(data)
+            if match:
+                start = offset - len(carry) + match.end() - 1
+                break
+            offset += len(chunk)
+            # Keep the unfinished last line only while it is blank so far:
+            # a '{' after other text on a line does not start the JSON.
+            partial = data[data.rfind(b'\n') + 1:]
+            carry = partial if not partial.strip() else b'x'
+        position = size
+        while end is None and position > (start or 0):
+            step = min(COPY_CHUNK, position)
+            handle.seek(position - step)
+            chunk = handle.read(step)
+            found = chunk.rfind(b'}')
+            if found >= 0:
+                end = position - step + found
+            position -= step
+    return start, end
+
+
+def module_result_chunks(stdout_path: str, stderr_path: str, rc, trailer: dict):
+    """The bytes of a finished module's job file: its JSON result with ``trailer``'s keys merged in."""
+    size = os.path.getsize(stdout_path)
+    if size <= PARSE_LIMIT:
+        with open(stdout_path, 'rb') as handle:
+            text = handle.read().decode('utf-8', errors='surrogateescape')
+        result = _parse_module_output(text)
+        if result is None:
+            result = {'failed': True, 'rc': rc,
+                      'msg': 'the module ended (rc=%s) without printing a JSON result' % rc}
+            result.update(_output_tails(stdout_path, stderr_path))
+        else:
+            stderr_text, _cut = read_tail(stderr_path, OUTPUT_TAIL)
+            if stderr_text and 'module_stderr' not in result:
+                result['module_stderr'] = stderr_text
+        result.update(trailer)
+        return [json.dumps(result).encode('utf-8', errors='surrogateescape')]
+
+    start, end = _json_bounds(stdout_path, size)
+    if start is None or end is None or end <= start:
+        result = {'failed': True, 'rc': rc, 'msg': 'the module ended (rc=%s) without printing a JSON result' % rc}
+        result.update(_output_tails(stdout_path, stderr_path))
+        result.update(trailer)
+        return [json.dumps(result).encode('utf-8')]
+    # Later duplicate keys win in JSON readers: our keys go last.
+    return _splice(stdout_path, start, end, b', ' + json.dumps(trailer).encode('utf-8')[1:])
+
+
+def _splice(path: str, start: int, end: int, tail: bytes):
+    with open(path, 'rb') as handle:
+        handle.seek(start)
+        remaining = end - start
+        while remaining > 0:
+            chunk = handle.read(min(COPY_CHUNK, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
+    yield tail
+
+
+def _parse_module_output(text: str) -> dict | None:
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if line.lstrip().startswith('{'):
+            candidate = '\n'.join(lines[index:])
+            try:
+                result, _end = json.JSONDecoder().raw_decode(candidate.lstrip())
+            except ValueError:
+                return None
+            return result if isinstance(result, dict) else None
+    return None
+
+
+__all__ = (
+    'GRACE_DEFAULT', 'GRACE_ENV', 'JobSpec', 'parse_grace', 'signal_name', 'set_child_subreaper',
+    'process_tree', 'live_processes', 'signal_processes', 'stop_processes', 'start_job', 'module_result_chunks',
+)

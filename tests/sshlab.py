@@ -1,0 +1,225 @@
+# Copyright (c) 2026, parallel.jobs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""A lab of real sshd test hosts on loopback, for the tests, the demo and the benchmarks.
+
+Each host is a private sshd on its own 127.0.0.x address with its own host key
+and config in a temp dir, started as a child process and stopped by its pid.
+The lab also builds and installs the collection from this checkout into a
+private collections path, so everything runs against an installed copy, as
+users run it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SSHD = '/usr/sbin/sshd'
+COLLECTION = 'parallel.jobs'
+
+
+def free_port(address: str = '127.0.0.1') -> int:
+    with socket.socket() as sock:
+        sock.bind((address, 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(address: str, port: int, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((address, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError('sshd on %s:%d did not come up' % (address, port))
+
+
+def tool(name: str) -> str:
+    """An ansible command from the interpreter running us (the venv), else from PATH."""
+    candidate = Path(sys.executable).parent / name
+    return str(candidate) if candidate.exists() else (shutil.which(name) or name)
+
+
+def build_and_install(dest: Path) -> Path:
+    """Build the collection tarball from this checkout and install it under ``dest``; return the install dir."""
+    build_dir = dest / 'build'
+    build_dir.mkdir(parents=True, exist_ok=True)
+    subprocess.run([tool('ansible-galaxy'), 'collection', 'build', '--force', '--output-path', str(build_dir),
+                    str(PROJECT_ROOT)], check=True, stdout=subprocess.DEVNULL)
+    tarball = next(build_dir.glob('parallel-jobs-*.tar.gz'))
+    subprocess.run([tool('ansible-galaxy'), 'collection', 'install', '--force', '-p', str(dest / 'collections'),
+                    str(tarball)], check=True, stdout=subprocess.DEVNULL)
+    return dest / 'collections' / 'ansible_collections' / 'parallel' / 'jobs'
+
+
+class Host:
+    def __init__(self, name: str, address: str, port: int, process: subprocess.Popen):
+        self.name = name
+        self.address = address
+        self.port = port
+        self.process = process
+
+
+class SshLab:
+    """Start with ``SshLab(n).start()``; stop with ``.stop()`` (by pid). Usable as a context manager."""
+
+    def __init__(self, count: int = 3, names: list | None = None, first_address: int = 11,
+                 workdir: str | None = None, install: bool = True):
+        self.names = names or ['host%d' % (i + 1) for i in range(count)]
+        self.first_address = first_address
+        self.dir = Path(workdir or tempfile.mkdtemp(prefix='pj-lab-'))
+        self.install = install
+        self.hosts: list[Host] = []
+        self.collection_dir: Path | None = None
+        self.port = None
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def __enter__(self) -> SshLab:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self) -> SshLab:
+        if not os.path.exists(SSHD):
+            raise RuntimeError('%s is missing: install openssh-server (the README test command does)' % SSHD)
+        os.makedirs('/run/sshd', mode=0o755, exist_ok=True)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.key = self.dir / 'id_ed25519'
+        if not self.key.exists():
+            subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', str(self.key)], check=True)
+            subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', str(self.dir / 'host_key')],
+                           check=True)
+        shutil.copy(str(self.key) + '.pub', self.dir / 'authorized_keys')
+        os.chmod(self.dir / 'authorized_keys', 0o644)
+        self.port = free_port()
+        try:
+            for index, name in enumerate(self.names):
+                self.hosts.append(self._start_host(name, '127.0.0.%d' % (self.first_address + index)))
+            for host in self.hosts:
+                wait_for_port(host.address, host.port)
+        except Exception:
+            self.stop()
+            raise
+        if self.install and self.collection_dir is None:
+            self.collection_dir = build_and_install(self.dir)
+        self.write_inventory()
+        return self
+
+    def _start_host(self, name: str, address: str) -> Host:
+        config = self.dir / ('sshd_%s.conf' % name)
+        config.write_text('\n'.join([
+            'ListenAddress %s:%d' % (address, self.port),
+            'HostKey %s' % (self.dir / 'host_key'),
+            'AuthorizedKeysFile %s' % (self.dir / 'authorized_keys'),
+            'PidFile %s' % (self.dir / ('sshd_%s.pid' % name)),
+            'PermitRootLogin prohibit-password',
+            'PasswordAuthentication no',
+            'KbdInteractiveAuthentication no',
+            'UsePAM no',
+            # The lab lives under /tmp, which is world-writable.
+            'StrictModes no',
+            'MaxStartups 200:30:400',
+            'MaxSessions 200',
+            'Subsystem sftp internal-sftp',
+            'LogLevel ERROR',
+            'AcceptEnv LANG LC_*',
+            '',
+        ]))
+        log = open(self.dir / ('sshd_%s.log' % name), 'ab')
+        process = subprocess.Popen([SSHD, '-D', '-e', '-f', str(config)], stdout=log, stderr=log,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        log.close()
+        return Host(name, address, self.port, process)
+
+    def stop(self) -> None:
+        for host in self.hosts:
+            if host.process.poll() is None:
+                # sshd's own pid: its session children go with it.
+                host.process.send_signal(signal.SIGTERM)
+        for host in self.hosts:
+            try:
+                host.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                host.process.kill()
+                host.process.wait()
+        self.hosts = []
+
+    # -- what playbooks need -------------------------------------------------
+
+    @property
+    def inventory(self) -> Path:
+        return self.dir / 'inventory.ini'
+
+    def write_inventory(self, groups: dict | None = None, extra_vars: dict | None = None) -> Path:
+        lines = ['[lab]']
+        for host in self.hosts:
+            lines.append('%s ansible_host=%s ansible_port=%d' % (host.name, host.address, host.port))
+        for group, members in (groups or {}).items():
+            lines.append('')
+            lines.append('[%s]' % group)
+            lines.extend(members)
+        lines.extend(['', '[all:vars]', 'ansible_user=root',
+                      'ansible_ssh_private_key_file=%s' % self.key,
+                      'ansible_python_interpreter=%s' % (shutil.which('python3') or '/usr/bin/python3')])
+        for key, value in (extra_vars or {}).items():
+            lines.append('%s=%s' % (key, value))
+        self.inventory.write_text('\n'.join(lines) + '\n')
+        return self.inventory
+
+    def env(self, activate: bool = True, **extra) -> dict:
+        """Environment for ansible-playbook against this lab; ``activate`` routes async through the collection."""
+        control_dir = self.dir / 'cp'
+        control_dir.mkdir(exist_ok=True)
+        env = dict(os.environ)
+        env.update({
+            'ANSIBLE_HOST_KEY_CHECKING': 'False',
+            'ANSIBLE_SSH_CONTROL_PATH_DIR': str(control_dir),
+            'ANSIBLE_SSH_ARGS': '-o ControlMaster=auto -o ControlPersist=60s -o UserKnownHostsFile=/dev/null',
+            'ANSIBLE_INVENTORY': str(self.inventory),
+            'ANSIBLE_RETRY_FILES_ENABLED': 'False',
+            'ANSIBLE_NOCOLOR': '1',
+            'ANSIBLE_FORCE_COLOR': '0',
+            'ANSIBLE_PYTHON_INTERPRETER': 'auto_silent',
+            'ANSIBLE_LOCAL_TEMP': str(self.dir / 'local_tmp'),
+            'ANSIBLE_HOME': str(self.dir / 'ansible_home'),
+        })
+        env.pop('ANSIBLE_LIBRARY', None)
+        env.pop('ANSIBLE_ACTION_PLUGINS', None)
+        if self.collection_dir is not None:
+            env['ANSIBLE_COLLECTIONS_PATH'] = str(self.collection_dir.parent.parent.parent)
+            if activate:
+                env.update(activation_env(self.collection_dir))
+        env.update({key: str(value) for key, value in extra.items()})
+        return env
+
+    def playbook(self, playbook, *args, activate: bool = True, env: dict | None = None, check: bool = False,
+                 timeout: float = 900) -> subprocess.CompletedProcess:
+        """Run ansible-playbook against the lab and return the finished process (output captured)."""
+        run_env = self.env(activate=activate)
+        run_env.update(env or {})
+        proc = subprocess.run([tool('ansible-playbook'), str(playbook), *args], env=run_env, cwd=str(self.dir),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+        if check and proc.returncode != 0:
+            raise AssertionError('ansible-playbook %s failed (rc=%d):\n%s' % (playbook, proc.returncode, proc.stdout))
+        return proc
+
+
+def activation_env(collection_dir: Path) -> dict:
+    """The one-time setting the README documents: route async through the installed collection."""
+    return {
+        'ANSIBLE_LIBRARY': str(collection_dir / 'plugins' / 'modules'),
+        'ANSIBLE_ACTION_PLUGINS': str(collection_dir / 'plugins' / 'action'),
+    }
