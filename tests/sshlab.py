@@ -189,6 +189,7 @@ class SshLab:
             'ANSIBLE_SSH_ARGS': '-o ControlMaster=auto -o ControlPersist=60s -o UserKnownHostsFile=/dev/null',
             'ANSIBLE_INVENTORY': str(self.inventory),
             'ANSIBLE_RETRY_FILES_ENABLED': 'False',
+            'ANSIBLE_PIPELINING': 'True',
             'ANSIBLE_NOCOLOR': '1',
             'ANSIBLE_FORCE_COLOR': '0',
             'ANSIBLE_PYTHON_INTERPRETER': 'auto_silent',

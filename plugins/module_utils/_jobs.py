@@ -359,19 +359,32 @@ def classify_record(record: dict, boot_id: str | None, alive=identity_alive) -> 
     return JobState.FINISHED, 'finished'
 
 
-def read_file_nofollow(path: str) -> bytes | None:
-    """The bytes of a regular file, never through a symlink; None if it does not exist."""
+def _open_regular(path: str):
+    """A binary handle on a regular file: never through a symlink, never blocking on a FIFO.
+
+    Returns None if the file does not exist; raises JobError for anything
+    that is not a regular file.
+    """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
     except OSError as exc:
         if exc.errno == errno.ENOENT:
             return None
         if exc.errno == errno.ELOOP:
             raise JobError('%s is a symlink; refusing to follow it' % path)
         raise JobError('cannot read %s: %s' % (path, exc.strerror))
-    with os.fdopen(fd, 'rb') as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            raise JobError('%s is not a regular file' % path)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise JobError('%s is not a regular file' % path)
+    return os.fdopen(fd, 'rb')
+
+
+def read_file_nofollow(path: str) -> bytes | None:
+    """The bytes of a regular file, never through a symlink; None if it does not exist."""
+    handle = _open_regular(path)
+    if handle is None:
+        return None
+    with handle:
         return handle.read()
 
 
@@ -398,10 +411,12 @@ def read_job(job_dir: str, jid: str) -> JobStatus:
 def read_tail(path: str, max_bytes: int) -> tuple:
     """The last ``max_bytes`` of a file as text, cut at a line start, and whether it was cut."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except OSError:
+        handle = _open_regular(path)
+    except JobError:
+        handle = None
+    if handle is None:
         return '', False
-    with os.fdopen(fd, 'rb') as handle:
+    with handle:
         size = os.fstat(handle.fileno()).st_size
         cut = size > max_bytes
         if cut:

@@ -49,11 +49,12 @@ GRACE_ENV = 'PARALLEL_JOBS_GRACE'
 REFRESH_INTERVAL = 1.0
 # Module results up to this size are parsed and merged; larger ones are
 # spliced into the job file in chunks so the supervisor's memory stays flat.
-PARSE_LIMIT = 8 * 1024 * 1024
+PARSE_LIMIT = 1024 * 1024
 OUTPUT_TAIL = 64 * 1024
 COPY_CHUNK = 1024 * 1024
 START_TIMEOUT = 30.0
 _JSON_START = re.compile(rb'(?m)^[ \t\r]*\{')
+_JSON_END = re.compile(rb'\}(?=[ \t\r]*(?:\n|\Z))')
 
 _PR_SET_CHILD_SUBREAPER = 36
 _WATCHED_SIGNALS = (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
@@ -79,6 +80,18 @@ def signal_name(signum: int) -> str:
         return signal.Signals(signum).name
     except ValueError:
         return 'signal %d' % signum
+
+
+def peak_rss() -> int | None:
+    """This process's peak resident memory in bytes (VmHWM), recorded so memory claims can be checked."""
+    try:
+        with open('/proc/self/status') as handle:
+            for line in handle:
+                if line.startswith('VmHWM:'):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def set_child_subreaper() -> bool:
@@ -400,18 +413,18 @@ class _Supervisor:
         trailer = {'started': True, 'finished': True, 'ansible_job_id': self.spec.jid, META_KEY: self.meta}
 
         if outcome == 'completed':
-            chunks = module_result_chunks(self.stdout_path, self.stderr_path, rc, trailer)
+            result = module_result(self.stdout_path, self.stderr_path, rc)
         else:
             if outcome == JobState.TIMED_OUT:
                 msg = 'Timed out after %.1f s (limit %d s): the job was ended with %s' % (elapsed, self.spec.time_limit, sent)
             else:
                 msg = 'Killed on request after %.1f s: the job was ended with %s' % (elapsed, sent)
             self.meta['signal'] = sent
-            result = {'failed': True, 'msg': msg, 'rc': rc, 'signal': sent, 'elapsed': elapsed,
-                      outcome: True}
+            result = {'failed': True, 'msg': msg, 'rc': rc, 'signal': sent, 'elapsed': elapsed, outcome: True}
             result.update(_output_tails(self.stdout_path, self.stderr_path))
-            result.update(trailer)
-            chunks = [json.dumps(result).encode('utf-8')]
+        # Taken once the result is built: that is where a wrapper that buffers output peaks.
+        self.meta['supervisor_peak_rss'] = peak_rss()
+        chunks = result_chunks(result, self.stdout_path, trailer)
         write_atomic(self.path, chunks)
         for leftover in (self.stdout_path, self.stderr_path):
             try:
@@ -486,42 +499,64 @@ def _json_bounds(path: str, size: int) -> tuple:
             # a '{' after other text on a line does not start the JSON.
             partial = data[data.rfind(b'\n') + 1:]
             carry = partial if not partial.strip() else b'x'
-        position = size
+        # The JSON ends at the last '}' that ends a line: a '}' in trailing
+        # text such as "closed {x} ok" is not it.
+        position, later = size, b''
         while end is None and position > (start or 0):
             step = min(COPY_CHUNK, position)
             handle.seek(position - step)
             chunk = handle.read(step)
-            found = chunk.rfind(b'}')
-            if found >= 0:
-                end = position - step + found
+            data = chunk + later[:later.find(b'\n') + 1 if b'\n' in later else len(later)]
+            for match in _JSON_END.finditer(data):
+                if match.start() < len(chunk):
+                    end = position - step + match.start()
             position -= step
+            later = chunk
     return start, end
 
 
-def module_result_chunks(stdout_path: str, stderr_path: str, rc, trailer: dict):
-    """The bytes of a finished module's job file: its JSON result with ``trailer``'s keys merged in."""
+def module_result(stdout_path: str, stderr_path: str, rc):
+    """A finished module's result: the parsed dict when its output is small, else the (start, end)
+    offsets of its JSON in ``stdout_path``, to be spliced into the job file without loading it."""
     size = os.path.getsize(stdout_path)
-    if size <= PARSE_LIMIT:
+    if size > PARSE_LIMIT:
+        start, end = _json_bounds(stdout_path, size)
+        if start is not None and end is not None and end > start:
+            if _only_space_between(stdout_path, start, end):
+                return {}
+            return start, end
+        result = None
+    else:
         with open(stdout_path, 'rb') as handle:
-            text = handle.read().decode('utf-8', errors='surrogateescape')
-        result = _parse_module_output(text)
-        if result is None:
-            result = {'failed': True, 'rc': rc,
-                      'msg': 'the module ended (rc=%s) without printing a JSON result' % rc}
-            result.update(_output_tails(stdout_path, stderr_path))
-        else:
-            stderr_text, _cut = read_tail(stderr_path, OUTPUT_TAIL)
-            if stderr_text and 'module_stderr' not in result:
-                result['module_stderr'] = stderr_text
-        result.update(trailer)
-        return [json.dumps(result).encode('utf-8', errors='surrogateescape')]
-
-    start, end = _json_bounds(stdout_path, size)
-    if start is None or end is None or end <= start:
+            result = _parse_module_output(handle.read().decode('utf-8', errors='surrogateescape'))
+    if result is None:
         result = {'failed': True, 'rc': rc, 'msg': 'the module ended (rc=%s) without printing a JSON result' % rc}
         result.update(_output_tails(stdout_path, stderr_path))
-        result.update(trailer)
-        return [json.dumps(result).encode('utf-8')]
+    else:
+        stderr_text, _cut = read_tail(stderr_path, OUTPUT_TAIL)
+        if stderr_text and 'module_stderr' not in result:
+            result['module_stderr'] = stderr_text
+    return result
+
+
+def _only_space_between(path: str, start: int, end: int) -> bool:
+    """True if nothing but whitespace lies between the braces at ``start`` and ``end``: an empty object."""
+    with open(path, 'rb') as handle:
+        handle.seek(start + 1)
+        while handle.tell() < end:
+            chunk = handle.read(min(COPY_CHUNK, end - handle.tell()))
+            if not chunk or chunk.strip():
+                return not chunk
+    return True
+
+
+def result_chunks(result, stdout_path: str, trailer: dict):
+    """The bytes of a job file: ``result`` (a dict, or offsets from module_result) with ``trailer``'s keys merged."""
+    if isinstance(result, dict):
+        record = dict(result)
+        record.update(trailer)
+        return [json.dumps(record).encode('utf-8', errors='surrogateescape')]
+    start, end = result
     # Later duplicate keys win in JSON readers: our keys go last.
     return _splice(stdout_path, start, end, b', ' + json.dumps(trailer).encode('utf-8')[1:])
 
@@ -554,5 +589,6 @@ def _parse_module_output(text: str) -> dict | None:
 
 __all__ = (
     'GRACE_DEFAULT', 'GRACE_ENV', 'JobSpec', 'parse_grace', 'signal_name', 'set_child_subreaper',
-    'process_tree', 'live_processes', 'signal_processes', 'stop_processes', 'start_job', 'module_result_chunks',
+    'process_tree', 'live_processes', 'signal_processes', 'stop_processes', 'start_job', 'peak_rss',
+    'module_result', 'result_chunks',
 )

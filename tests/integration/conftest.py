@@ -1,0 +1,84 @@
+# Copyright (c) 2026, parallel.jobs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Fixtures for integration tests: real ansible-playbook against real sshd hosts on loopback."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import pwd
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.sshlab import SshLab  # noqa: E402
+
+PLAYBOOKS = Path(__file__).resolve().parent / 'playbooks'
+TEST_USER = 'pjtest'
+OTHER_USER = 'pjother'
+
+
+def _ensure_user(name: str) -> None:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        subprocess.run(['useradd', '--create-home', '--shell', '/bin/sh', name], check=True)
+
+
+def old_interpreter() -> str:
+    """The oldest target Python this controller supports, from pyenv (3.8 for core 2.19, 3.9 after)."""
+    import ansible
+
+    wanted = '3.8' if ansible.__version__.startswith('2.19') else '3.9'
+    root = os.environ.get('PYENV_ROOT') or os.path.expanduser('~/.pyenv')
+    found = sorted(glob.glob(os.path.join(root, 'versions', wanted + '.*', 'bin', 'python' + wanted)))
+    if not found:
+        raise RuntimeError('no Python %s found under %s/versions: the target-compatibility test needs one' % (wanted, root))
+    return found[-1]
+
+
+@pytest.fixture(scope='session')
+def lab():
+    """Three sshd hosts on 127.0.0.11-13, the collection installed from this checkout, two local users."""
+    for name in (TEST_USER, OTHER_USER):
+        _ensure_user(name)
+    with SshLab(3) as running:
+        yield running
+
+
+class Outcome:
+    """A finished ansible-playbook run: its output and the results the play saved with ``save_result``."""
+
+    def __init__(self, proc: subprocess.CompletedProcess, results_dir: Path):
+        self.rc = proc.returncode
+        self.output = proc.stdout
+        self.results_dir = results_dir
+
+    def result(self, name: str, host: str = 'host1'):
+        path = self.results_dir / ('%s-%s.json' % (host, name))
+        assert path.exists(), 'the play saved no result %r for %s:\n%s' % (name, host, self.output[-6000:])
+        return json.loads(path.read_text())
+
+
+@pytest.fixture
+def run_playbook(lab, tmp_path):
+    """Run a playbook from tests/integration/playbooks; plays save results with the save_result.yml include."""
+
+    def run(name: str, *args: str, expect_rc: int | None = 0, activate: bool = True, env: dict | None = None):
+        results_dir = tmp_path / 'results'
+        results_dir.mkdir(exist_ok=True)
+        proc = lab.playbook(PLAYBOOKS / name, '-e', 'results_dir=%s' % results_dir, '-e',
+                            'playbooks_dir=%s' % PLAYBOOKS, *args, activate=activate, env=env)
+        outcome = Outcome(proc, results_dir)
+        if expect_rc is not None:
+            assert proc.returncode == expect_rc, 'ansible-playbook %s: rc=%d, expected %d\n%s' % (
+                name, proc.returncode, expect_rc, proc.stdout[-8000:])
+        return outcome
+
+    return run

@@ -1,0 +1,294 @@
+# Copyright (c) 2026, parallel.jobs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Unit tests for the pure helpers of the job supervisor (``module_utils/_supervisor.py``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from ansible_collections.parallel.jobs.plugins.module_utils import _supervisor
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs import META_KEY, JobError, read_proc_stat
+from ansible_collections.parallel.jobs.plugins.module_utils._supervisor import (
+    GRACE_DEFAULT,
+    _json_bounds,
+    _parse_module_output,
+    live_processes,
+    parse_grace,
+    process_tree,
+    signal_name,
+)
+
+JID = 'j123.456'
+TRAILER = {'started': True, 'finished': True, 'ansible_job_id': JID,
+           META_KEY: {'format': 1, 'outcome': 'completed', 'rc': 0, 'processes': []}}
+
+
+# ---------------------------------------------------------------------------
+# Grace period and signal names
+
+
+@pytest.mark.parametrize('value, expected', [
+    (None, GRACE_DEFAULT),
+    ('', GRACE_DEFAULT),
+    ('2.5', 2.5),
+    ('0', 0.0),
+    ('3600', 3600.0),
+    (' 7 ', 7.0),
+    (3, 3.0),
+])
+def test_parse_grace(value, expected):
+    assert GRACE_DEFAULT == 5.0
+    assert parse_grace(value) == expected
+
+
+@pytest.mark.parametrize('value', ['abc', '-1', '3601', '-0.5', 'nan', 'inf', '1e9', [1]])
+def test_parse_grace_refuses(value):
+    with pytest.raises(JobError) as info:
+        parse_grace(value)
+    assert 'PARALLEL_JOBS_GRACE' in str(info.value)
+    assert repr(value) in str(info.value)
+
+
+@pytest.mark.parametrize('signum, name', [
+    (signal.SIGTERM, 'SIGTERM'),
+    (signal.SIGKILL, 'SIGKILL'),
+    (int(signal.SIGINT), 'SIGINT'),
+    (0, 'signal 0'),
+    (999, 'signal 999'),
+])
+def test_signal_name(signum, name):
+    assert signal_name(signum) == name
+
+
+# ---------------------------------------------------------------------------
+# Process trees
+
+
+def _wait_for_tree(root_pid, child_pid, want, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        tree = process_tree(root_pid)
+        pids = [pid for pid, _start in tree]
+        if child_pid in pids and len([pid for pid in pids if pid != child_pid]) >= want:
+            return tree
+        assert time.monotonic() < deadline, 'process tree never showed up: %r' % tree
+        time.sleep(0.02)
+
+
+def test_process_tree_and_live_processes_of_a_real_child_tree():
+    proc = subprocess.Popen(['sh', '-c', 'sleep 30 & sleep 30 & wait'])
+    try:
+        tree = _wait_for_tree(os.getpid(), proc.pid, 2)
+        by_pid = dict((pid, start) for pid, start in tree)
+        assert len(by_pid) == len(tree)
+        grandchildren = sorted(pid for pid in by_pid if pid != proc.pid)
+        assert len(grandchildren) == 2
+        for pid, start_time in tree:
+            info = read_proc_stat(pid)
+            assert info['start_time'] == start_time
+        for pid in grandchildren:
+            assert read_proc_stat(pid)['ppid'] == proc.pid
+        assert all(isinstance(pair, list) and len(pair) == 2 for pair in tree)
+
+        # The recorded shell with its real start time brings its live descendants along.
+        sh_start = by_pid[proc.pid]
+        found = live_processes([[proc.pid, sh_start]])
+        assert found == sorted([[pid, by_pid[pid]] for pid in [proc.pid] + grandchildren])
+        # A pid whose start time does not match is another process: not ours to report.
+        assert live_processes([[proc.pid, sh_start + 1]]) == []
+        assert live_processes([(str(proc.pid), str(sh_start))]) == found
+
+        for pid in grandchildren:
+            os.kill(pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        remaining = [pid for pid, _start in process_tree(os.getpid())]
+        assert proc.pid not in remaining
+        assert not set(grandchildren) & set(remaining)
+        assert live_processes([[proc.pid, sh_start]]) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_process_tree_of_a_process_without_children():
+    proc = subprocess.Popen(['sleep', '30'])
+    try:
+        start = read_proc_stat(proc.pid)['start_time']
+        assert process_tree(proc.pid) == []
+        assert live_processes([[proc.pid, start]]) == [[proc.pid, start]]
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_process_tree_of_a_missing_pid():
+    proc = subprocess.Popen(['true'])
+    proc.wait()
+    assert process_tree(proc.pid) == []
+
+
+@pytest.mark.parametrize('recorded', [None, [], [None], [['x', 1]], [[1]], ['ab'], [[None, None]]])
+def test_live_processes_skips_garbage(recorded):
+    assert live_processes(recorded) == []
+
+
+# ---------------------------------------------------------------------------
+# The module's result
+
+
+def _job_file_bytes(tmp_path, stdout: bytes, stderr: bytes = b'', rc=0, trailer=None):
+    """What the supervisor writes as the job file for a module that printed ``stdout``."""
+    out = tmp_path / (JID + '.stdout')
+    err = tmp_path / (JID + '.stderr')
+    out.write_bytes(stdout)
+    err.write_bytes(stderr)
+    result = _supervisor.module_result(str(out), str(err), rc)
+    return result, b''.join(_supervisor.result_chunks(result, str(out), TRAILER if trailer is None else trailer))
+
+
+MODULE = {'changed': True, 'rc': 0, 'stdout': 'hi {there}', 'stdout_lines': ['hi {there}'], 'finished': False,
+          'invocation': {'module_args': {'_raw_params': 'echo "}"'}}}
+
+
+def test_module_result_small_with_motd_and_junk(tmp_path):
+    stdout = (b'Welcome to host.example\nLast login: yesterday\n'
+              + json.dumps(MODULE).encode() + b'\nShared connection to host closed.\n')
+    result, data = _job_file_bytes(tmp_path, stdout)
+    assert isinstance(result, dict)
+    record = json.loads(data)
+    expected = dict(MODULE)
+    expected.update(TRAILER)
+    assert record == expected
+    # The trailer wins: the job file says the job finished even if the module said otherwise.
+    assert record['finished'] is True
+    assert 'module_stderr' not in record
+
+
+def test_module_result_small_keeps_stderr(tmp_path):
+    _result, data = _job_file_bytes(tmp_path, b'{"changed": false}\n', stderr=b'a warning\n')
+    record = json.loads(data)
+    assert record['changed'] is False
+    assert record['module_stderr'] == 'a warning\n'
+
+
+def test_module_result_small_keeps_the_modules_own_stderr(tmp_path):
+    _result, data = _job_file_bytes(tmp_path, b'{"module_stderr": "mine"}\n', stderr=b'other\n')
+    assert json.loads(data)['module_stderr'] == 'mine'
+
+
+def test_module_result_empty_object(tmp_path):
+    _result, data = _job_file_bytes(tmp_path, b'{}\n')
+    assert json.loads(data) == TRAILER
+
+
+@pytest.mark.parametrize('stdout', [
+    b'',
+    b'Traceback (most recent call last):\n  boom\n',
+    b'[1, 2, 3]\n',
+    b'{"broken": \n',
+    b'text before {"a": 1} on the same line\n',
+])
+def test_module_result_without_json(tmp_path, stdout):
+    _result, data = _job_file_bytes(tmp_path, stdout, stderr=b'boom\n', rc=3)
+    record = json.loads(data)
+    assert record['failed'] is True
+    assert record['rc'] == 3
+    assert 'rc=3' in record['msg']
+    assert record['module_stderr'] == 'boom\n'
+    if stdout:
+        assert record['module_stdout'] == stdout.decode()
+    for key, value in TRAILER.items():
+        assert record[key] == value
+
+
+LARGE_MODULE = {'changed': True, 'rc': 0, 'finished': False, 'stdout': 'x' * 500,
+                'nested': {'a': [1, 2, {'b': '}'}], 'c': '{'}}
+
+
+@pytest.mark.parametrize('module', [
+    pytest.param(LARGE_MODULE, id='module-dict'),
+    pytest.param({'msg': 'x' * 300}, id='one-key'),
+    pytest.param({}, id='empty-object'),
+])
+def test_module_result_large_is_spliced(tmp_path, monkeypatch, module):
+    monkeypatch.setattr(_supervisor, 'PARSE_LIMIT', 100)
+    monkeypatch.setattr(_supervisor, 'COPY_CHUNK', 64)
+    stdout = (b'MOTD: welcome {user}\n' * 10 + json.dumps(module, indent=1).encode()
+              + b'\nShared connection to host closed.\n')
+    assert len(stdout) > 100
+    result, data = _job_file_bytes(tmp_path, stdout)
+    # The splice path ran: the result was located, not loaded (an empty object needs no splice).
+    assert isinstance(result, tuple) or module == {}
+    expected = dict(module)
+    expected.update(TRAILER)
+    assert json.loads(data) == expected
+
+
+def test_module_result_large_without_json(tmp_path, monkeypatch):
+    monkeypatch.setattr(_supervisor, 'PARSE_LIMIT', 100)
+    stdout = b'no json here, only text {inline}\n' * 10
+    _result, data = _job_file_bytes(tmp_path, stdout, stderr=b'err\n', rc=1)
+    record = json.loads(data)
+    assert record['failed'] is True
+    assert 'rc=1' in record['msg']
+    assert record['module_stderr'] == 'err\n'
+    assert record['finished'] is True
+
+
+@pytest.mark.parametrize('text, expected', [
+    ('{"a": 1}', {'a': 1}),
+    ('  {"a": 1}\n', {'a': 1}),
+    ('motd\n\n{"a": {"b": [1]}}\njunk } after\n', {'a': {'b': [1]}}),
+    ('{"a": 1}{"b": 2}', {'a': 1}),
+    ('text {"a": 1}', None),
+    ('[1, 2]', None),
+    ('{"a": ', None),
+    ('', None),
+])
+def test_parse_module_output(text, expected):
+    assert _parse_module_output(text) == expected
+
+
+# ---------------------------------------------------------------------------
+# Finding the JSON in a large output
+
+
+@pytest.mark.parametrize('chunk', [1, 3, 7, 1024 * 1024])
+@pytest.mark.parametrize('data, start_marker', [
+    pytest.param(b'{"a": 1}\n', 0, id='json-first'),
+    pytest.param(b'Welcome to the host\n{"a": {"b": 1}}\ntrailing text\n', b'\n{', id='leading-line'),
+    pytest.param(b'note: {not this}\n  \t{"a": 1}\n', b'\t{', id='indented-after-text-brace'),
+    pytest.param(b'a\r\n{"a": 1}\r\n', b'\n{', id='crlf'),
+    pytest.param(b'x' * 20 + b' {"a": 1}\n{"b": 2}\n', b'\n{', id='long-line-brace'),
+])
+def test_json_bounds(tmp_path, monkeypatch, chunk, data, start_marker):
+    monkeypatch.setattr(_supervisor, 'COPY_CHUNK', chunk)
+    path = tmp_path / 'out'
+    path.write_bytes(data)
+    start, end = _json_bounds(str(path), len(data))
+    expected_start = 0 if start_marker == 0 else data.index(start_marker) + len(start_marker) - 1
+    assert data[expected_start:expected_start + 1] == b'{'
+    assert (start, end) == (expected_start, data.rindex(b'}'))
+
+
+@pytest.mark.parametrize('chunk', [1, 4, 1024 * 1024])
+@pytest.mark.parametrize('data', [
+    b'text then {"a": 1}\n',
+    b'text then {"a": 1}',
+    b'no braces at all\n',
+    b'',
+])
+def test_json_bounds_no_line_starting_brace(tmp_path, monkeypatch, chunk, data):
+    monkeypatch.setattr(_supervisor, 'COPY_CHUNK', chunk)
+    path = tmp_path / 'out'
+    path.write_bytes(data)
+    start, _end = _json_bounds(str(path), len(data))
+    assert start is None
