@@ -44,6 +44,11 @@ def wait_for_port(address: str, port: int, timeout: float = 15.0) -> None:
     raise RuntimeError('sshd on %s:%d did not come up' % (address, port))
 
 
+def target_python() -> str:
+    """The system Python, which every user (become tests) can run; a pyenv shim under /root cannot."""
+    return '/usr/bin/python3' if os.path.exists('/usr/bin/python3') else (shutil.which('python3') or 'python3')
+
+
 def tool(name: str) -> str:
     """An ansible command from the interpreter running us (the venv), else from PATH."""
     candidate = Path(sys.executable).parent / name
@@ -172,7 +177,7 @@ class SshLab:
             lines.extend(members)
         lines.extend(['', '[all:vars]', 'ansible_user=root',
                       'ansible_ssh_private_key_file=%s' % self.key,
-                      'ansible_python_interpreter=%s' % (shutil.which('python3') or '/usr/bin/python3')])
+                      'ansible_python_interpreter=%s' % target_python()])
         for key, value in (extra_vars or {}).items():
             lines.append('%s=%s' % (key, value))
         self.inventory.write_text('\n'.join(lines) + '\n')

@@ -1,0 +1,47 @@
+# Copyright (c) 2026, parallel.jobs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Job ids are validated, job files are private, and become finds its own jobs."""
+
+from __future__ import annotations
+
+import uuid
+
+from conftest import OTHER_USER, TEST_USER
+
+
+def test_bad_jids_are_refused_by_name_and_touch_nothing(run_playbook):
+    victim = '/tmp/pj-victim-%s' % uuid.uuid4().hex
+    outcome = run_playbook('bad_jids.yml', '-e', 'victim=%s' % victim)
+    for mode in ('cleanups', 'statuses'):
+        results = outcome.result(mode)
+        assert len(results) == 7
+        for result in results:
+            assert result['failed'] is True, result
+            assert 'erased' not in result or not result['erased']
+        traversal = results[0]
+        assert 'invalid job id' in traversal['msg'] and repr(traversal['item']) in traversal['msg']
+        assert 'invalid job id' in results[1]['msg'] and 'empty' in results[3]['msg']
+        assert 'longer than 128' in results[5]['msg']
+        # The planted symlink is refused, not followed.
+        assert 'symlink' in results[6]['msg']
+    assert outcome.result('victim') == 'precious'
+    assert outcome.result('planted_is_link') is True
+
+
+def test_become_jobs_live_in_the_become_users_private_dir(run_playbook):
+    outcome = run_playbook('become.yml', '-e', 'user=%s' % TEST_USER, '-e', 'other_user=%s' % OTHER_USER)
+    started = outcome.result('started')
+    assert started['results_file'].startswith('/home/%s/.ansible_async/' % TEST_USER)
+    same = outcome.result('same_become')
+    assert same['job_state'] == 'finished' and same['stdout_lines'][0] == TEST_USER
+
+    without = outcome.result('without_become')
+    assert without['failed'] is True and without['job_state'] == 'not_found'
+    assert 'become' in without['msg']
+
+    job_dir, job_file = outcome.result('job_paths')
+    assert (job_dir['pw_name'], job_dir['mode']) == (TEST_USER, '0700')
+    assert (job_file['pw_name'], job_file['mode']) == (TEST_USER, '0600')
+    other = outcome.result('other_read')
+    assert other['failed'] is True and 'Permission denied' in other['stderr']
