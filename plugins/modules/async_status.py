@@ -11,12 +11,12 @@ version_added: 0.1.0
 author: parallel.jobs contributors
 description:
   - Reads the state of an asynchronous job started with C(async:), as M(ansible.builtin.async_status) does, and returns
-    the same keys, so C(until: job.finished) keeps working.
+    the same keys, so a task that loops with C(until) on C(job.finished) keeps working.
   - Tells apart a running job, a finished one, a failed one, one that timed out, one whose supervisor is gone or whose host
     rebooted (C(lost)), a corrupt job file and a missing one, each with a one-line reason. Core's module reads a dead job as
     running until the caller's timeout.
   - Reads jobs started by ansible-core's own wrapper too.
-  - Job ids are validated: anything that is not a job id ansible-core could have made (for example one holding C(/) or
+  - Job ids are validated. Anything that is not a job id ansible-core could have made (for example one holding C(/) or
     C(..)) is refused by name and nothing is touched.
   - The job directory is the one the wrapper used for the same user, with C(~) expanded on the target as the user the task
     runs as (including C(become) and C(delegate_to)), without an extra round trip.

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The test command: unit tests, then integration tests over real SSH (private sshd hosts on
+# 127.0.0.x that the tests start and stop), under ansible-core 2.19 on Python 3.11 and
+# ansible-core 2.21 on Python 3.13. Extra arguments go to pytest (e.g. -k lost).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+
+status=0
+run_suite() {  # run_suite VENV LABEL ARGS...
+    local venv=$1 label=$2; shift 2
+    echo "=== $label: $("$venv/bin/ansible" --version | head -1)"
+    # pytest-ansible is not used; keep its plugin (if installed) from touching the tree.
+    "$venv/bin/python" -m pytest -p no:cacheprovider -p no:pytest_ansible "$@" || status=1
+}
+
+run_suite .venv "ansible-core 2.19, Python 3.11" tests/unit tests/integration "$@"
+
+if PYTHON_313=$(find_python 3.13); then
+    make_venv .venv-2.21 "$PYTHON_313" tests/requirements-2.21.txt
+    run_suite .venv-2.21 "ansible-core 2.21, Python 3.13" tests/unit tests/integration "$@"
+else
+    echo "=== ansible-core 2.21 NOT TESTED: no Python 3.13 on this machine (pyenv install 3.13 to add it)" >&2
+    status=1
+fi
+exit $status
