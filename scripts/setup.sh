@@ -25,7 +25,9 @@ find_python() {  # find_python 3.13 -> path of an interpreter of that version, o
     local version=$1 candidate
     for candidate in "python$version" "$(pyenv root 2>/dev/null)/versions/$version"*/bin/"python$version" \
                      "$HOME/.pyenv/versions/$version"*/bin/"python$version" "/usr/bin/python$version"; do
-        if command -v "$candidate" >/dev/null 2>&1; then command -v "$candidate"; return 0; fi
+        if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c "import sys" >/dev/null 2>&1; then
+            command -v "$candidate"; return 0
+        fi
     done
     return 1
 }

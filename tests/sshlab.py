@@ -114,11 +114,11 @@ class SshLab:
                 self.hosts.append(self._start_host(name, '127.0.0.%d' % (self.first_address + index)))
             for host in self.hosts:
                 wait_for_port(host.address, host.port)
-        except Exception:
+            if self.install and self.collection_dir is None:
+                self.collection_dir = build_and_install(self.dir)
+        except BaseException:
             self.stop()
             raise
-        if self.install and self.collection_dir is None:
-            self.collection_dir = build_and_install(self.dir)
         self.write_inventory()
         return self
 

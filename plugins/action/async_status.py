@@ -6,13 +6,15 @@ from __future__ import annotations
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import merge_hash
 
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs import JobError, validate_jid
 from ansible_collections.parallel.jobs.plugins.plugin_utils._job_dir import raw_job_dir
+from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import JobInputError, normalize_jobs
 
 MODULE = 'parallel.jobs.async_status'
 
 
 class ActionModule(ActionBase):
-    """Validate, pass the job directory unexpanded, run the module once."""
+    """Validate, turn what the user has into job ids, run the module once for all of them."""
 
     _supports_check_mode = True
     _supports_async = False
@@ -23,12 +25,35 @@ class ActionModule(ActionBase):
 
         _validation, args = self.validate_argument_spec(
             argument_spec={
-                'jid': {'type': 'str', 'required': True},
-                'mode': {'type': 'str', 'choices': ['status', 'cleanup'], 'default': 'status'},
+                'jid': {'type': 'str'},
+                'jids': {'type': 'raw'},
+                'mode': {'type': 'str', 'choices': ['status', 'cleanup', 'list', 'kill'], 'default': 'status'},
+                'force': {'type': 'bool', 'default': False},
             },
+            mutually_exclusive=[('jid', 'jids')],
         )
+        names = {}
+        try:
+            if args['jid'] is not None:
+                validate_jid(args['jid'])
+                del args['jids']
+            elif args['jids'] is not None:
+                refs = normalize_jobs(args['jids'], 'jids')
+                args['jids'] = [ref['jid'] for ref in refs]
+                names = {ref['jid']: ref['name'] for ref in refs if ref['name']}
+                del args['jid']
+            elif args['mode'] != 'list':
+                raise JobInputError('one of jid or jids is required with mode=%s' % args['mode'])
+        except (JobError, JobInputError) as exc:
+            result.update(failed=True, msg=str(exc), ansible_job_id=args.get('jid'), started=False, finished=True)
+            return result
+
         args['_async_dir'] = raw_job_dir(self)
         result = merge_hash(result, self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
-        for key in ('started', 'finished'):
-            result[key] = bool(result.get(key))
+        for entry in result.get('jobs') or []:
+            if entry.get('ansible_job_id') in names:
+                entry['name'] = names[entry['ansible_job_id']]
+        if 'started' in result or args.get('jid') is not None:
+            for key in ('started', 'finished'):
+                result[key] = bool(result.get(key))
         return result

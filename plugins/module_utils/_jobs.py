@@ -332,10 +332,10 @@ def classify_record(record: dict, boot_id: str | None, alive=identity_alive) -> 
         if not meta:
             return JobState.RUNNING, "running (started by ansible-core's wrapper, whose liveness cannot be checked)"
         if boot_id and meta.get('boot_id') and meta['boot_id'] != boot_id:
-            return JobState.LOST, 'lost: the host rebooted after the job started'
+            return JobState.LOST, 'the host rebooted after the job started'
         if not alive(supervisor):
             pid = supervisor.get('pid') if isinstance(supervisor, dict) else None
-            return JobState.LOST, 'lost: its supervisor (pid %s) is gone' % pid
+            return JobState.LOST, 'its supervisor (pid %s) is gone' % pid
         return JobState.RUNNING, 'running (supervisor pid %s)' % supervisor.get('pid')
 
     outcome = meta.get('outcome')
@@ -399,7 +399,7 @@ def read_job(job_dir: str, jid: str) -> JobStatus:
                                                       'the same become user)' % path, path)
         record, problem = parse_record(data)
         if record is None:
-            return JobStatus(jid, JobState.CORRUPT, 'corrupt: ' + problem, path)
+            return JobStatus(jid, JobState.CORRUPT, problem, path)
         state, reason = classify_record(record, boot_id)
         # The supervisor may have written the result and exited between our
         # read and the liveness check: one more read tells "lost" from "just ended".
@@ -447,6 +447,9 @@ def job_entry(status: JobStatus, output_tail: int = 0) -> dict:
         'job_reason': status.reason,
         'job_elapsed': status.elapsed(),
     })
+    for key in ('started_at', 'ended_at'):
+        if isinstance(status.meta.get(key), (int, float)):
+            entry['job_' + key] = status.meta[key]
     if status.state in (JobState.LOST, JobState.CORRUPT, JobState.NOT_FOUND):
         entry['failed'] = True
         entry['msg'] = status.reason

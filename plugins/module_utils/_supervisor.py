@@ -31,11 +31,13 @@ from ansible_collections.parallel.jobs.plugins.module_utils._jobs import (
     RECORD_FORMAT,
     JobError,
     JobState,
+    JobStatus,
     job_path,
     open_new_private,
     output_paths,
     process_identity,
     read_boot_id,
+    read_job,
     read_proc_stat,
     read_tail,
     write_atomic,
@@ -416,9 +418,9 @@ class _Supervisor:
             result = module_result(self.stdout_path, self.stderr_path, rc)
         else:
             if outcome == JobState.TIMED_OUT:
-                msg = 'Timed out after %.1f s (limit %d s): the job was ended with %s' % (elapsed, self.spec.time_limit, sent)
+                msg = 'Timed out after %.1f s (limit %d s): ended with %s' % (elapsed, self.spec.time_limit, sent)
             else:
-                msg = 'Killed on request after %.1f s: the job was ended with %s' % (elapsed, sent)
+                msg = 'Killed on request after %.1f s: ended with %s' % (elapsed, sent)
             self.meta['signal'] = sent
             result = {'failed': True, 'msg': msg, 'rc': rc, 'signal': sent, 'elapsed': elapsed, outcome: True}
             result.update(_output_tails(self.stdout_path, self.stderr_path))
@@ -590,5 +592,50 @@ def _parse_module_output(text: str) -> dict | None:
 __all__ = (
     'GRACE_DEFAULT', 'GRACE_ENV', 'JobSpec', 'parse_grace', 'signal_name', 'set_child_subreaper',
     'process_tree', 'live_processes', 'signal_processes', 'stop_processes', 'start_job', 'peak_rss',
-    'module_result', 'result_chunks',
+    'module_result', 'result_chunks', 'stop_job',
 )
+
+
+# ---------------------------------------------------------------------------
+# Stopping a job from outside
+
+
+def stop_job(job_dir: str, jid: str, grace: float | None = None, settle: float = 10.0) -> JobStatus:
+    """Stop a job's whole process tree (TERM, grace, KILL) and return its state afterwards (``killed``).
+
+    A running job is stopped by its own supervisor, which records the outcome.
+    A lost job's recorded processes are stopped here, and its record says so.
+    Jobs that have ended are left as they are.
+    """
+    status = read_job(job_dir, jid)
+    meta = status.meta
+    if status.state == JobState.RUNNING:
+        supervisor = meta.get('supervisor')
+        if not meta or not isinstance(supervisor, dict):
+            raise JobError("job %s was started by ansible-core's wrapper, which records no pid: it cannot be stopped"
+                           % jid)
+        try:
+            os.kill(supervisor['pid'], signal.SIGTERM)
+        except OSError as exc:
+            raise JobError('cannot signal the supervisor of job %s (pid %s): %s' % (jid, supervisor['pid'], exc.strerror))
+        job_grace = meta.get('grace') if isinstance(meta.get('grace'), (int, float)) else GRACE_DEFAULT
+        deadline = time.monotonic() + job_grace + settle
+        while time.monotonic() < deadline:
+            status = read_job(job_dir, jid)
+            if status.ended:
+                return status
+            time.sleep(0.05)
+        return status
+    if status.state == JobState.LOST:
+        wait = GRACE_DEFAULT if grace is None else grace
+        sent = stop_processes(lambda: live_processes(meta.get('processes')), wait)
+        ended_at = time.time()
+        meta.update({'outcome': JobState.KILLED, 'ended_at': ended_at, 'processes': [], 'signal': sent})
+        started_at = meta.get('started_at') if isinstance(meta.get('started_at'), (int, float)) else ended_at
+        elapsed = round(ended_at - started_at, 3)
+        msg = ('Killed on request after its supervisor was lost: ended with %s' % sent if sent
+               else 'Marked killed on request: its supervisor was lost and none of its processes was left')
+        write_record(status.path, {'failed': True, 'killed': True, 'msg': msg, 'signal': sent, 'elapsed': elapsed,
+                                   'started': True, 'finished': True, 'ansible_job_id': jid, META_KEY: meta})
+        return read_job(job_dir, jid)
+    return status

@@ -23,16 +23,32 @@ description:
 options:
   jid:
     description:
-      - The job id, as returned in RV(ansible_job_id) by the task that started the job.
+      - One job id, as returned in RV(ansible_job_id) by the task that started the job. The result has the shape of
+        M(ansible.builtin.async_status)'s.
+      - Mutually exclusive with O(jids). One of them is required unless O(mode=list).
     type: str
-    required: true
+  jids:
+    description:
+      - Many jobs, read in one module run on the target. Takes job ids, a registered async result, a loop's registered
+        result (its C(results)), the result of M(parallel.jobs.async_start), or a list mixing them. Loop items that were
+        skipped are left out; repeats are read once.
+      - The result lists the jobs in RV(jobs), in the order given, and counts them per state in RV(counts).
+    type: raw
   mode:
     description:
-      - V(status) reads the job.
-      - V(cleanup) removes the files of a job that has ended. A running job is refused.
+      - V(status) reads the jobs.
+      - V(cleanup) removes the files of jobs that have ended. A running job is refused unless O(force=true).
+      - V(list) lists every job in the job directory with its state and age; O(jid) and O(jids) are not used.
+      - V(kill) stops running jobs (SIGTERM to the whole process tree, the job's grace period, then SIGKILL), and
+        the processes a lost job left behind. The jobs then read V(killed).
     type: str
-    choices: [status, cleanup]
+    choices: [status, cleanup, list, kill]
     default: status
+  force:
+    description:
+      - With O(mode=cleanup), stop running jobs first (as O(mode=kill) does), then remove their files.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - parallel.jobs._attributes
   - parallel.jobs._attributes.ACTION
@@ -77,6 +93,47 @@ EXAMPLES = r"""
   parallel.jobs.async_status:
     jid: "{{ webapp_job.ansible_job_id }}"
     mode: cleanup
+
+# Before: one round trip per job per retry, one job after another (seed pattern).
+- name: Start backups in a loop
+  ansible.builtin.command: /usr/local/bin/backup {{ item }}
+  loop: [nginx, mysql, redis]
+  async: 3600
+  poll: 0
+  register: backup_jobs
+
+- name: Check all backups, one by one
+  ansible.builtin.async_status:
+    jid: "{{ item.ansible_job_id }}"
+  loop: "{{ backup_jobs.results }}"
+  register: backup_results
+  until: backup_results.finished
+  retries: 120
+  delay: 30
+
+# After: all of them in one round trip per check.
+- name: Check all backups at once
+  parallel.jobs.async_status:
+    jids: "{{ backup_jobs }}"
+  register: backups
+  until: backups.finished
+  retries: 120
+  delay: 30
+
+- name: Show the ones that failed
+  ansible.builtin.debug:
+    msg: "{{ item.ansible_job_id }}: {{ item.job_reason }}"
+  loop: "{{ backups.jobs | selectattr('job_state', 'eq', 'failed') }}"
+
+- name: List every job on the host
+  parallel.jobs.async_status:
+    mode: list
+  register: all_jobs
+
+- name: Stop a runaway job and everything it started
+  parallel.jobs.async_status:
+    jid: "{{ backup_jobs.results[0].ansible_job_id }}"
+    mode: kill
 """
 
 RETURN = r"""
@@ -91,7 +148,7 @@ started:
   type: bool
   sample: true
 finished:
-  description: Whether the job has ended, for whatever reason (see RV(job_state)).
+  description: Whether the job has ended, for whatever reason (see RV(job_state)). With O(jids), whether all of them have.
   returned: always
   type: bool
   sample: true
@@ -106,7 +163,7 @@ job_reason:
   description: One line on why the job is in its state.
   returned: always
   type: str
-  sample: "lost: its supervisor (pid 4242) is gone"
+  sample: "its supervisor (pid 4242) is gone"
 job_elapsed:
   description: Seconds the job has run, or ran. Not known for jobs started by ansible-core's wrapper.
   returned: always
@@ -128,6 +185,24 @@ stdout:
   returned: when the module returns it, or while the job runs
   type: str
   sample: "check 12/30: HTTP 200 in 0.02 s"
+jobs:
+  description:
+    - With O(jids), one entry per job in the order given, each with the keys returned for a single O(jid)
+      (RV(ansible_job_id), RV(finished), RV(job_state), RV(job_reason), RV(job_elapsed), the module's result).
+    - With O(mode=list), every job in the job directory, oldest first, with RV(jobs[].age) and no module result.
+  returned: with O(jids) or O(mode=list)
+  type: list
+  elements: dict
+  contains:
+    age:
+      description: Seconds since the job started (O(mode=list) only).
+      type: float
+      returned: with O(mode=list)
+counts:
+  description: How many of the jobs are in each state (keys are the states of RV(job_state)).
+  returned: with O(jids) or O(mode=list)
+  type: dict
+  sample: {running: 1, finished: 8, failed: 1, timed_out: 0, killed: 0, lost: 0, corrupt: 0, not_found: 0}
 """
 
 import json
@@ -140,53 +215,136 @@ from ansible_collections.parallel.jobs.plugins.module_utils._jobs import (
     JOB_DIR_DEFAULT,
     JobError,
     JobState,
+    JobStatus,
     check_job_dir,
     expand_job_dir,
     job_entry,
-    read_job,
+    job_path,
     remove_job_files,
+    validate_jid,
+)
+from ansible_collections.parallel.jobs.plugins.module_utils._supervisor import stop_job
+from ansible_collections.parallel.jobs.plugins.module_utils._watch import (
+    count_states,
+    list_jobs,
+    read_status,
+    watch_jobs,
 )
 
 OUTPUT_TAIL = 4096
 
 
+def _print_entry(entry: dict) -> None:
+    # A job's result is the module's own, already processed by its exit_json:
+    # pass it on as it is, as core's async_status does.
+    print('\n' + json.dumps(entry))
+    sys.exit(0)
+
+
+def _read_all(job_dir: str, jids: list, dir_exists: bool) -> list:
+    if not dir_exists:
+        return [JobStatus(jid, JobState.NOT_FOUND, 'no job directory %s (a job started with become must be read '
+                          'with the same become user)' % job_dir, job_path(job_dir, jid)) for jid in jids]
+    return [read_status(job_dir, jid) for jid in jids]
+
+
 def main() -> None:
     module = AnsibleModule(
         argument_spec=dict(
-            jid=dict(type='str', required=True),
-            mode=dict(type='str', default='status', choices=['status', 'cleanup']),
+            jid=dict(type='str'),
+            jids=dict(type='list', elements='str'),
+            mode=dict(type='str', default='status', choices=['status', 'cleanup', 'list', 'kill']),
+            force=dict(type='bool', default=False),
             # The job directory as configured, ~ not yet expanded: expanding it
             # here, as the user the task runs as, matches what the wrapper did.
             _async_dir=dict(type='str', default=JOB_DIR_DEFAULT),
+            # Set by parallel.jobs.async_wait: watch the jobs here for up to _wait seconds.
+            _wait=dict(type='float', default=0.0),
+            _poll=dict(type='float', default=0.1),
+            _output_tail=dict(type='int', default=OUTPUT_TAIL),
         ),
+        mutually_exclusive=[('jid', 'jids')],
         supports_check_mode=True,
     )
-    jid, mode = module.params['jid'], module.params['mode']
+    params = module.params
+    mode, single = params['mode'], params['jid'] is not None
+    if mode != 'list' and not single and not params['jids']:
+        module.fail_json(msg='one of jid or jids is required with mode=%s' % mode)
     try:
-        job_dir = expand_job_dir(module.params['_async_dir'])
-        if not os.path.lexists(job_dir):
-            module.fail_json(msg='could not find job %s: there is no job directory %s' % (jid, job_dir),
-                             ansible_job_id=jid, started=True, finished=True, job_state=JobState.NOT_FOUND)
-        check_job_dir(job_dir)
-        status = read_job(job_dir, jid)
+        jids = [validate_jid(jid) for jid in ([params['jid']] if single else params['jids'] or [])]
+        job_dir = expand_job_dir(params['_async_dir'])
+        dir_exists = os.path.lexists(job_dir)
+        if dir_exists:
+            check_job_dir(job_dir)
     except JobError as exc:
-        module.fail_json(msg=str(exc), ansible_job_id=jid, started=False, finished=True)
+        module.fail_json(msg=str(exc), ansible_job_id=params['jid'], started=False, finished=True)
 
-    if mode == 'cleanup':
-        if status.state == JobState.RUNNING:
-            module.fail_json(msg='job %s is still running; it was not cleaned up' % jid, ansible_job_id=jid,
-                             started=True, finished=False, job_state=status.state)
-        erased = [] if module.check_mode else remove_job_files(job_dir, jid)
-        module.exit_json(ansible_job_id=jid, erased=erased, changed=bool(erased), started=True, finished=True,
-                         job_state=status.state, job_reason=status.reason)
+    if mode == 'list':
+        entries = list_jobs(job_dir) if dir_exists else []
+        module.exit_json(changed=False, jobs=entries, counts=count_states(entries), job_dir=job_dir)
 
-    entry = job_entry(status, output_tail=OUTPUT_TAIL)
-    if status.state == JobState.NOT_FOUND:
-        entry['msg'] = 'could not find job: ' + status.reason
-    # The job's result is the module's own, already processed by its
-    # exit_json: pass it on as it is, as core's async_status does.
-    print('\n' + json.dumps(entry))
-    sys.exit(0)
+    if mode == 'status':
+        checks = 1
+        if params['_wait'] > 0 and dir_exists:
+            statuses, checks = watch_jobs(job_dir, jids, params['_wait'], max(0.01, params['_poll']))
+        else:
+            statuses = _read_all(job_dir, jids, dir_exists)
+        entries = [job_entry(status, output_tail=params['_output_tail']) for status in statuses]
+        if single:
+            if statuses[0].state == JobState.NOT_FOUND:
+                entries[0]['msg'] = 'could not find job: ' + statuses[0].reason
+            _print_entry(entries[0])
+        module.exit_json(changed=False, jobs=entries, counts=count_states(statuses),
+                         finished=all(status.ended for status in statuses), checks=checks)
+
+    statuses = _read_all(job_dir, jids, dir_exists)
+    if mode == 'kill':
+        problems, stoppable = [], [status.state in (JobState.RUNNING, JobState.LOST) for status in statuses]
+        if not module.check_mode:
+            for index, status in enumerate(statuses):
+                if stoppable[index]:
+                    try:
+                        statuses[index] = stop_job(job_dir, status.jid)
+                    except JobError as exc:
+                        problems.append(str(exc))
+        entries = [job_entry(status) for status in statuses]
+        changed = any(stoppable)
+        if single and not problems:
+            # Stopping the job was asked for and done: that is not a failure of this task.
+            entries[0].update(changed=changed, failed=False)
+            _print_entry(entries[0])
+        module.exit_json(changed=changed, failed=bool(problems), msg='; '.join(problems) or None, jobs=entries,
+                         counts=count_states(statuses))
+
+    # cleanup
+    running = [status for status in statuses if status.state == JobState.RUNNING]
+    if running and params['force'] and not module.check_mode:
+        for status in running:
+            try:
+                stop_job(job_dir, status.jid)
+            except JobError as exc:
+                module.fail_json(msg='could not stop job %s before cleaning it up: %s' % (status.jid, exc))
+        statuses = _read_all(job_dir, jids, dir_exists)
+        running = [status for status in statuses if status.state == JobState.RUNNING]
+    erased = []
+    for status in statuses:
+        if status.state in (JobState.RUNNING, JobState.NOT_FOUND):
+            continue
+        erased.extend([status.path] if module.check_mode else remove_job_files(job_dir, status.jid))
+    msg = None
+    if running:
+        msg = ('%s still running and %s not removed (use force=true to stop and remove)'
+               % (', '.join(status.jid for status in running), 'was' if len(running) == 1 else 'were'))
+    if single:
+        state = statuses[0].state
+        if running:
+            module.fail_json(msg='job %s is still running; it was not cleaned up (use force=true to stop it first)'
+                             % jids[0], ansible_job_id=jids[0], started=True, finished=False, job_state=state)
+        module.exit_json(ansible_job_id=jids[0], erased=erased, changed=bool(erased), started=True, finished=True,
+                         job_state=state, job_reason=statuses[0].reason)
+    module.exit_json(changed=bool(erased), failed=bool(running), msg=msg, erased=erased,
+                     jobs=[{'ansible_job_id': status.jid, 'job_state': status.state, 'job_reason': status.reason}
+                           for status in statuses])
 
 
 if __name__ == '__main__':

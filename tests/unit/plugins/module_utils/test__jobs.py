@@ -409,7 +409,7 @@ def test_classify_record_checks_the_recorded_supervisor():
 
     state, reason = classify_record(record, BOOT, alive=alive)
     assert state == JobState.LOST
-    assert reason == 'lost: its supervisor (pid 4242) is gone'
+    assert reason == 'its supervisor (pid 4242) is gone'
     assert seen == [SUPERVISOR]
 
 
@@ -462,7 +462,7 @@ def test_read_job_corrupt(job_dir, content, reason):
         handle.write(content)
     status = read_job(job_dir, JID)
     assert status.state == JobState.CORRUPT
-    assert status.reason.startswith('corrupt: ')
+    assert status.reason.startswith('the job file')
     assert reason in status.reason
     assert status.ended
 

@@ -1,0 +1,122 @@
+# Copyright (c) 2026, parallel.jobs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import time
+
+from ansible.errors import AnsibleConnectionFailure
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs import JobState
+from ansible_collections.parallel.jobs.plugins.plugin_utils._job_dir import raw_job_dir
+from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import (
+    FAIL_ON_DEFAULT,
+    JobInputError,
+    count_states,
+    job_label,
+    normalize_jobs,
+    outcome_message,
+    progress_line,
+)
+
+display = Display()
+
+MODULE = 'parallel.jobs.async_status'
+OUTCOMES = [state for state in JobState.ENDED if state != JobState.FINISHED]
+# Bounds that keep one window well under common SSH idle timeouts.
+LIMITS = {'timeout': (0.1, 7 * 24 * 3600), 'poll': (0.01, 60.0), 'window': (1.0, 600.0)}
+RECONNECT_PAUSE = 1.0
+
+
+class ActionModule(ActionBase):
+    """Wait for all of a host's jobs together, the target doing the waiting, one round trip per window."""
+
+    _supports_check_mode = True
+    _supports_async = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+
+        _validation, args = self.validate_argument_spec(
+            argument_spec={
+                'jobs': {'type': 'raw', 'required': True},
+                'timeout': {'type': 'float', 'default': 3600.0},
+                'poll': {'type': 'float', 'default': 0.1},
+                'window': {'type': 'float', 'default': 30.0},
+                'cleanup': {'type': 'bool', 'default': True},
+                'fail_on': {'type': 'list', 'elements': 'str', 'choices': OUTCOMES, 'default': FAIL_ON_DEFAULT},
+            },
+        )
+        try:
+            for option, (low, high) in LIMITS.items():
+                if not low <= args[option] <= high:
+                    raise JobInputError('%s=%s must be between %s and %s seconds' % (option, args[option], low, high))
+            refs = normalize_jobs(args['jobs'])
+        except JobInputError as exc:
+            result.update(failed=True, msg=str(exc))
+            return result
+
+        host = task_vars.get('inventory_hostname', '?') if task_vars else '?'
+        names = {ref['jid']: ref['name'] for ref in refs}
+        entries = {}
+        pending = [ref['jid'] for ref in refs]
+        started = time.monotonic()
+        deadline = started + args['timeout']
+        rounds, last_counts = 0, None
+        while pending:
+            window = max(0.0, min(args['window'], deadline - time.monotonic()))
+            try:
+                reply = self._status(task_vars, jids=pending, _wait=window, _poll=args['poll'])
+            except AnsibleConnectionFailure as exc:
+                if time.monotonic() + RECONNECT_PAUSE >= deadline:
+                    raise
+                display.vvv('async_wait: connection to %s lost during a window, retrying: %s' % (host, exc))
+                self._connection.reset()
+                time.sleep(RECONNECT_PAUSE)
+                continue
+            rounds += 1
+            if reply.get('failed'):
+                result.update(failed=True, msg=reply.get('msg', 'reading the jobs failed'), rounds=rounds)
+                return result
+            for entry in reply['jobs']:
+                if names.get(entry['ansible_job_id']):
+                    entry['name'] = names[entry['ansible_job_id']]
+                entries[entry['ansible_job_id']] = entry
+            pending = [jid for jid in pending if not entries[jid]['finished']]
+            counts = count_states(entries.values())
+            if counts != last_counts:
+                display.display(progress_line(host, counts, len(refs)))
+                last_counts = counts
+            if time.monotonic() >= deadline:
+                break
+
+        jobs = [entries[ref['jid']] for ref in refs]
+        collected = [entry['ansible_job_id'] for entry in jobs if entry['job_state'] in JobState.COMPLETED]
+        if args['cleanup'] and collected and not self._task.check_mode:
+            cleaned = self._status(task_vars, jids=collected, mode='cleanup')
+            if cleaned.get('failed'):
+                display.warning('async_wait: could not remove the job files on %s: %s' % (host, cleaned.get('msg')))
+
+        result.update(
+            changed=False,
+            jobs=jobs,
+            counts=count_states(jobs),
+            elapsed=round(time.monotonic() - started, 3),
+            rounds=rounds,
+            msg=outcome_message(jobs, args['fail_on']),
+        )
+        if pending:
+            result['failed'] = True
+            result['msg'] = 'timed out after %s s with %d of %d jobs still running: %s; %s' % (
+                args['timeout'], len(pending), len(jobs), ', '.join(job_label(entries[jid]) for jid in pending),
+                result['msg'])
+        elif any(entry['job_state'] in args['fail_on'] for entry in jobs):
+            result['failed'] = True
+        return result
+
+    def _status(self, task_vars, **module_args) -> dict:
+        module_args['_async_dir'] = raw_job_dir(self)
+        return self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars)

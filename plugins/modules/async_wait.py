@@ -1,0 +1,190 @@
+# Copyright (c) 2026, parallel.jobs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This file only documents the async_wait action plugin (plugins/action/async_wait.py).
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: async_wait
+short_description: Wait for many asynchronous jobs together, the target doing the waiting
+version_added: 0.1.0
+author: parallel.jobs contributors
+description:
+  - Waits until every job given in O(jobs) has ended, then reports each one and fails clearly if any ended badly.
+  - Per host, one module run on the target watches all of that host's jobs there (sub-second checks, no SSH traffic)
+    and returns when all of them have ended or when O(window) seconds have passed. The wait therefore ends within a
+    fraction of a second of the last job's end, and costs one round trip per host per window instead of one per job per
+    retry. Hosts wait in parallel through the usual forks.
+  - A job whose supervisor is gone, whose host rebooted, or whose job file is corrupt ends the wait for that job at once
+    instead of using up the timeout.
+  - While it waits it prints a line per host when the counts change (at most one per window), for example
+    C(web1: 7/10 jobs ended, 1 failed).
+  - If the SSH connection drops during a window, the wait reconnects and goes on within O(timeout).
+options:
+  jobs:
+    description:
+      - The jobs to wait for. Takes job ids, a registered async result (C(poll: 0)), a loop's registered result (its
+        C(results)), the result of M(parallel.jobs.async_start), or a list mixing them. Loop items that were skipped
+        are left out; repeats are waited for once.
+    type: raw
+    required: true
+  timeout:
+    description:
+      - How long to wait in all, in seconds. Jobs still running then are reported (the task fails) but not stopped;
+        use M(parallel.jobs.async_status) with O(parallel.jobs.async_status#module:mode=kill) to stop them.
+    type: float
+    default: 3600
+  poll:
+    description:
+      - How often, in seconds, the target re-checks jobs whose files have not changed. A job file that changes is seen
+        at the next check.
+    type: float
+    default: 0.1
+  window:
+    description:
+      - The longest one module run on the target waits before it reports back, in seconds (1 to 600). Keep it below
+        your SSH idle timeout.
+    type: float
+    default: 30
+  cleanup:
+    description:
+      - Remove the job files of the jobs that ended (finished, failed, timed out or killed) once their results are
+        collected, as core's built-in polling does. Lost and corrupt jobs' files are kept for inspection.
+    type: bool
+    default: true
+  fail_on:
+    description:
+      - Which outcomes fail the task. V([]) never fails on how jobs ended (the task still fails on O(timeout)).
+    type: list
+    elements: str
+    choices: [failed, timed_out, killed, lost, corrupt, not_found]
+    default: [failed, timed_out, killed, lost, corrupt, not_found]
+extends_documentation_fragment:
+  - parallel.jobs._attributes
+  - parallel.jobs._attributes.ACTION
+attributes:
+  check_mode:
+    support: full
+    details: Waits as usual; job files are not removed.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+notes:
+  - The job directory is the one the jobs were started with for the same user, with C(~) expanded on the target as the
+    user the task runs as. Wait with the same C(become) settings the jobs were started with.
+seealso:
+  - module: parallel.jobs.async_status
+  - module: parallel.jobs.async_wrapper
+"""
+
+EXAMPLES = r"""
+# Before (seed pattern): one SSH round trip per job per retry, the jobs checked one after another,
+# and a finished job noticed only after the next delay.
+- name: Start the monitors
+  ansible.builtin.command: "{{ item }}"
+  loop: [/opt/monitor_webapp.py, /opt/monitor_database.py]
+  async: 360
+  poll: 0
+  register: monitors
+
+- name: Check on them one by one
+  ansible.builtin.async_status:
+    jid: "{{ item.ansible_job_id }}"
+  loop: "{{ monitors.results }}"
+  register: monitor_results
+  until: monitor_results.finished
+  retries: 36
+  delay: 10
+
+# After: all of them together, the target doing the waiting.
+- name: Wait for both monitors
+  parallel.jobs.async_wait:
+    jobs: "{{ monitors }}"
+    timeout: 400
+  register: monitor_results
+
+- name: Show each monitor's verdict and last line
+  ansible.builtin.debug:
+    msg: "{{ item.cmd | join(' ') }}: {{ item.job_state }}, {{ item.stdout_lines[-1] | default('') }}"
+  loop: "{{ monitor_results.jobs }}"
+
+# Jobs registered by separate tasks, waited together, without failing the play on a bad outcome.
+- name: Start a backup
+  ansible.builtin.command: /usr/local/bin/backup
+  async: 3600
+  poll: 0
+  register: backup_job
+
+- name: Start a report
+  ansible.builtin.command: /usr/local/bin/report
+  async: 600
+  poll: 0
+  register: report_job
+
+- name: Wait for both
+  parallel.jobs.async_wait:
+    jobs:
+      - "{{ backup_job }}"
+      - "{{ report_job }}"
+    fail_on: []
+  register: waited
+
+- name: List the jobs that did not succeed
+  ansible.builtin.debug:
+    msg: "{{ waited.jobs | rejectattr('job_state', 'eq', 'finished') | map(attribute='job_reason') }}"
+"""
+
+RETURN = r"""
+jobs:
+  description:
+    - Each job's final entry, in the order given, as M(parallel.jobs.async_status) returns it for one job
+      (RV(jobs[].ansible_job_id), RV(jobs[].job_state), RV(jobs[].job_reason), RV(jobs[].job_elapsed), and the
+      module's result such as C(rc), C(stdout) and C(stdout_lines)).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    ansible_job_id:
+      description: The job id.
+      type: str
+      returned: always
+    name:
+      description: The job's name, when it was started by M(parallel.jobs.async_start).
+      type: str
+      returned: when known
+    job_state:
+      description: V(finished), V(failed), V(timed_out), V(killed), V(lost), V(corrupt), V(not_found), or V(running)
+        for a job still running at O(timeout).
+      type: str
+      returned: always
+    job_reason:
+      description: One line on why the job is in its state.
+      type: str
+      returned: always
+    job_elapsed:
+      description: Seconds the job ran.
+      type: float
+      returned: when known
+counts:
+  description: How many jobs ended in each state (and how many still ran at O(timeout), under C(running)).
+  returned: always
+  type: dict
+  sample: {finished: 8, failed: 1, timed_out: 0, killed: 0, lost: 1, corrupt: 0, not_found: 0, running: 0}
+elapsed:
+  description: Seconds the wait took.
+  returned: always
+  type: float
+  sample: 2.41
+rounds:
+  description: How many module runs (SSH round trips) the wait made on this host, not counting the cleanup.
+  returned: always
+  type: int
+  sample: 1
+msg:
+  description: How the jobs ended, naming each one that failed and why.
+  returned: always
+  type: str
+  sample: "2 of 10 jobs failed: j123.45 rc=2, j678.9 lost (its supervisor (pid 4242) is gone)"
+"""

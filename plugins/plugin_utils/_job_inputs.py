@@ -1,0 +1,122 @@
+# Copyright (c) 2026, parallel.jobs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module is private to the parallel.jobs collection. Its API may change at
+# any time; do not use it from other collections or roles.
+
+"""Controller side: turn what users have at hand into a list of job ids, and shape wait results."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs import JobError, JobState, validate_jid
+from ansible_collections.parallel.jobs.plugins.module_utils._watch import count_states
+
+# What fails the wait unless the user says otherwise: every way a job can end badly.
+FAIL_ON_DEFAULT = [JobState.FAILED, JobState.TIMED_OUT, JobState.KILLED, JobState.LOST, JobState.CORRUPT,
+                   JobState.NOT_FOUND]
+
+
+class JobInputError(ValueError):
+    """The jobs given cannot be read as a list of job ids; the message says which entry and why."""
+
+
+def normalize_jobs(value, option: str = 'jobs') -> list:
+    """Job references from a jid, a registered async result, a loop's registered results, an
+    async_start result, or a list mixing them, as ``[{'jid': ..., 'name': ...}, ...]``.
+
+    Order is kept and repeats are dropped. Loop items that were skipped started no
+    job and are left out; an item whose start failed is an error naming it.
+    """
+    found = []
+    _collect(value, option, found)
+    if not found:
+        raise JobInputError('%s: no job ids found in %s' % (option, _short(value)))
+    seen, unique = set(), []
+    for ref in found:
+        if ref['jid'] not in seen:
+            seen.add(ref['jid'])
+            unique.append(ref)
+    return unique
+
+
+def _collect(value, where: str, found: list) -> None:
+    if isinstance(value, str):
+        found.append({'jid': _valid(value, where), 'name': None})
+    elif isinstance(value, Mapping):
+        if 'ansible_job_id' in value:
+            name = value.get('name') if isinstance(value.get('name'), str) else None
+            found.append({'jid': _valid(value['ansible_job_id'], where + '.ansible_job_id'), 'name': name})
+        elif isinstance(value.get('jobs'), Sequence) and not isinstance(value.get('jobs'), str):
+            _collect(value['jobs'], where + '.jobs', found)
+        elif isinstance(value.get('results'), Sequence) and not isinstance(value.get('results'), str):
+            for index, item in enumerate(value['results']):
+                if isinstance(item, Mapping) and item.get('skipped') and 'ansible_job_id' not in item:
+                    continue
+                _collect(item, '%s.results[%d]' % (where, index), found)
+        elif value.get('skipped'):
+            return
+        elif value.get('failed'):
+            raise JobInputError('%s: the task that should have started this job failed, so there is no job id '
+                                '(%s)' % (where, _short(value.get('msg', 'no message'))))
+        else:
+            raise JobInputError('%s: %s has no ansible_job_id, jobs or results' % (where, _short(value)))
+    elif isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
+        for index, item in enumerate(value):
+            _collect(item, '%s[%d]' % (where, index), found)
+    else:
+        raise JobInputError('%s: expected a job id, a registered async result or a list of them, not %s %s'
+                            % (where, type(value).__name__, _short(value)))
+
+
+def _valid(jid, where: str) -> str:
+    try:
+        return validate_jid(jid)
+    except JobError as exc:
+        raise JobInputError('%s: %s' % (where, exc))
+
+
+def _short(value, limit: int = 120) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
+def job_label(entry: Mapping) -> str:
+    jid = entry.get('ansible_job_id', '?')
+    name = entry.get('name')
+    return '%s (%s)' % (name, jid) if name else jid
+
+
+def outcome_message(entries: Sequence, fail_on: Sequence) -> str:
+    """One line on how the jobs ended, naming each one that counts as a failure and why."""
+    bad = [entry for entry in entries if entry.get('job_state') in fail_on]
+    total = len(entries)
+    if not bad:
+        ended = sum(1 for entry in entries if entry.get('finished'))
+        return 'all %d jobs ended' % total if ended == total else '%d of %d jobs ended' % (ended, total)
+    details = ', '.join('%s %s' % (job_label(entry), _reason(entry)) for entry in bad)
+    return '%d of %d jobs failed: %s' % (len(bad), total, details)
+
+
+def _reason(entry: Mapping) -> str:
+    state, reason = entry.get('job_state'), entry.get('job_reason') or ''
+    if state == JobState.FAILED:
+        return reason
+    label = str(state).replace('_', ' ')
+    return '%s (%s)' % (label, reason) if reason else label
+
+
+def progress_line(host: str, counts: Mapping, total: int) -> str:
+    """``web1: 7/10 jobs ended, 1 failed`` — what the user sees once per window when something changed."""
+    ended = total - counts.get(JobState.RUNNING, 0)
+    parts = ['%s: %d/%d jobs ended' % (host, ended, total)]
+    for state in (JobState.FAILED, JobState.TIMED_OUT, JobState.KILLED, JobState.LOST, JobState.CORRUPT,
+                  JobState.NOT_FOUND):
+        if counts.get(state):
+            parts.append('%d %s' % (counts[state], state.replace('_', ' ')))
+    return ', '.join(parts)
+
+
+__all__ = ('FAIL_ON_DEFAULT', 'JobInputError', 'normalize_jobs', 'job_label', 'outcome_message', 'count_states',
+           'progress_line')
