@@ -8,7 +8,11 @@ from ansible.utils.vars import merge_hash
 
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs import JobError, validate_jid
 from ansible_collections.parallel.jobs.plugins.plugin_utils._job_dir import raw_job_dir
-from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import JobInputError, normalize_jobs
+from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import (
+    JobInputError,
+    add_output_lines,
+    normalize_jobs,
+)
 
 MODULE = 'parallel.jobs.async_status'
 
@@ -48,12 +52,14 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg=str(exc), ansible_job_id=args.get('jid'), started=False, finished=True)
             return result
 
+        args = {key: value for key, value in args.items() if value is not None}
         args['_async_dir'] = raw_job_dir(self)
         result = merge_hash(result, self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
         for entry in result.get('jobs') or []:
+            add_output_lines(entry)
             if entry.get('ansible_job_id') in names:
                 entry['name'] = names[entry['ansible_job_id']]
-        if 'started' in result or args.get('jid') is not None:
+        if 'started' in result or 'jid' in args:
             for key in ('started', 'finished'):
                 result[key] = bool(result.get(key))
         return result

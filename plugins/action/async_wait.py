@@ -14,6 +14,7 @@ from ansible_collections.parallel.jobs.plugins.plugin_utils._job_dir import raw_
 from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import (
     FAIL_ON_DEFAULT,
     JobInputError,
+    add_output_lines,
     count_states,
     job_label,
     normalize_jobs,
@@ -82,6 +83,7 @@ class ActionModule(ActionBase):
                 result.update(failed=True, msg=reply.get('msg', 'reading the jobs failed'), rounds=rounds)
                 return result
             for entry in reply['jobs']:
+                add_output_lines(entry)
                 if names.get(entry['ansible_job_id']):
                     entry['name'] = names[entry['ansible_job_id']]
                 entries[entry['ansible_job_id']] = entry
@@ -108,13 +110,12 @@ class ActionModule(ActionBase):
             rounds=rounds,
             msg=outcome_message(jobs, args['fail_on']),
         )
+        bad = any(entry['job_state'] in args['fail_on'] for entry in jobs)
         if pending:
-            result['failed'] = True
-            result['msg'] = 'timed out after %s s with %d of %d jobs still running: %s; %s' % (
-                args['timeout'], len(pending), len(jobs), ', '.join(job_label(entries[jid]) for jid in pending),
-                result['msg'])
-        elif any(entry['job_state'] in args['fail_on'] for entry in jobs):
-            result['failed'] = True
+            result['msg'] = 'timed out after %s s with %d of %d jobs still running: %s' % (
+                args['timeout'], len(pending), len(jobs), ', '.join(job_label(entries[jid]) for jid in pending)) + (
+                '; ' + result['msg'] if bad else '')
+        result['failed'] = bool(pending) or bad
         return result
 
     def _status(self, task_vars, **module_args) -> dict:

@@ -67,7 +67,15 @@ def _collect(value, where: str, found: list) -> None:
             _collect(item, '%s[%d]' % (where, index), found)
     else:
         raise JobInputError('%s: expected a job id, a registered async result or a list of them, not %s %s'
-                            % (where, type(value).__name__, _short(value)))
+                            % (where, _kind(value), _short(value)))
+
+
+def _kind(value) -> str:
+    # Ansible 2.19 wraps templated values in tagged subclasses: name the plain type users wrote.
+    for kind, name in ((bool, 'a boolean'), (int, 'an integer'), (float, 'a number'), (bytes, 'bytes')):
+        if isinstance(value, kind):
+            return name
+    return 'null' if value is None else type(value).__name__
 
 
 def _valid(jid, where: str) -> str:
@@ -80,6 +88,15 @@ def _valid(jid, where: str) -> str:
 def _short(value, limit: int = 120) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
+def add_output_lines(entry: dict) -> dict:
+    """Split ``stdout``/``stderr`` into ``*_lines`` as Ansible does for a task's own result, so a job
+    entry reads like the result of the task that started the job (``job.stdout_lines[-1]``)."""
+    for key in ('stdout', 'stderr'):
+        if isinstance(entry.get(key), str) and key + '_lines' not in entry:
+            entry[key + '_lines'] = entry[key].splitlines()
+    return entry
 
 
 def job_label(entry: Mapping) -> str:
@@ -118,5 +135,5 @@ def progress_line(host: str, counts: Mapping, total: int) -> str:
     return ', '.join(parts)
 
 
-__all__ = ('FAIL_ON_DEFAULT', 'JobInputError', 'normalize_jobs', 'job_label', 'outcome_message', 'count_states',
+__all__ = ('FAIL_ON_DEFAULT', 'JobInputError', 'normalize_jobs', 'add_output_lines', 'job_label', 'outcome_message', 'count_states',
            'progress_line')

@@ -39,3 +39,85 @@ def test_mixed_outcomes_are_each_reported_in_one_wait(run_playbook):
         # Collected jobs' files were removed; the lost job's record was kept.
         assert outcome.result('files_after', host) == [False, False, False, True]
     assert 'host1: 5/5 jobs ended, 1 failed, 1 timed out, 1 lost, 1 corrupt' in outcome.output
+
+
+def test_seed_monitoring_phase_with_async_wait(run_playbook):
+    outcome = run_playbook('wait_seed.yml')
+    for host in HOSTS:
+        monitors = outcome.result('monitors', host)
+        assert monitors['failed'] is False
+        assert [job['job_state'] for job in monitors['jobs']] == ['finished', 'finished']
+        webapp, database = monitors['jobs']
+        assert webapp['stdout_lines'] == ['webapp check 1/3: healthy', 'webapp check 2/3: healthy',
+                                          'webapp check 3/3: healthy', 'webapp stable']
+        assert database['stdout_lines'][-1] == 'database stable'
+        assert monitors['msg'] == 'all 2 jobs ended'
+        # Both monitors ran side by side: the wait took about one monitor's time, in one round trip.
+        assert monitors['rounds'] == 1
+        assert monitors['counts']['finished'] == 2
+        assert '%s: 2/2 jobs ended' % host in outcome.output
+    assert 'pj_monitor_webapp.py: finished, last line: webapp stable' in outcome.output
+
+
+def test_timeout_list_cleanup_and_kill(run_playbook):
+    outcome = run_playbook('wait_timeout.yml')
+    jid = outcome.result('long_job')['ansible_job_id']
+    short = outcome.result('short_wait')
+    assert short['failed'] is True
+    assert short['msg'].startswith('timed out after 2.0 s with 1 of 1 jobs still running: %s' % jid)
+    assert short['jobs'][0]['job_state'] == 'running'
+    assert 2.0 <= short['elapsed'] < 5.0
+
+    listed = {job['ansible_job_id']: job for job in outcome.result('listed')['jobs']}
+    assert listed[jid]['job_state'] == 'running' and listed[jid]['module'] == 'command'
+    assert listed[jid]['age'] >= 2.0
+
+    refused = outcome.result('refused_cleanup')
+    assert refused['failed'] is True and jid in refused['msg'] and refused['erased'] == []
+
+    killed = outcome.result('killed')
+    assert killed['jobs'][0]['job_state'] == 'killed' and killed['changed'] is True
+    assert killed['jobs'][0]['signal'] == 'SIGTERM'
+    assert outcome.result('left') == []
+
+    forced = outcome.result('forced')
+    assert forced['job_state'] == 'killed' and len(forced['erased']) == 1
+    after = outcome.result('after_force')
+    assert after['job_state'] == 'not_found'
+
+
+def test_become_and_delegate_to_find_their_jobs(run_playbook):
+    from conftest import TEST_USER
+
+    outcome = run_playbook('wait_become_delegate.yml', '-e', 'user=%s' % TEST_USER)
+    become_wait = outcome.result('become_wait')
+    assert become_wait['jobs'][0]['stdout'] == TEST_USER
+    delegated = outcome.result('delegated_wait')
+    assert delegated['jobs'][0]['job_state'] == 'finished'
+    assert delegated['jobs'][0]['stdout'].startswith('ran on 127.0.0.12')
+
+
+def test_bad_inputs_are_refused_clearly(run_playbook):
+    from conftest import OTHER_USER, TEST_USER
+
+    outcome = run_playbook('wait_bad_inputs.yml', '-e', 'user=%s' % TEST_USER, '-e', 'other_user=%s' % OTHER_USER)
+    msgs = outcome.result('bad')
+    assert all(outcome.result('bad_failed'))
+    expected = [
+        'jobs: expected a job id, a registered async result or a list of them, not an integer 5',
+        'jobs: no job ids found in []',
+        'jobs: {} has no ansible_job_id, jobs or results',
+        'not found',
+        "jobs: invalid job id '../../etc/passwd'",
+        "jobs[1]: invalid job id '/etc/passwd'",
+        'poll=-1.0 must be between',
+        'window=0.0 must be between',
+        'timeout',
+        'fail_on',
+        'unknown_option',
+    ]
+    for msg, part in zip(msgs, expected):
+        assert part in msg, (part, msg)
+    assert msgs[3].startswith('1 of 1 jobs failed: j123456.789 not found (')
+    other = outcome.result('other_users_job')
+    assert other['failed'] is True and other['jobs'][0]['job_state'] == 'not_found'
