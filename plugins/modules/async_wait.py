@@ -18,13 +18,13 @@ description:
     retry. Hosts wait in parallel through the usual forks.
   - A job whose supervisor is gone, whose host rebooted, or whose job file is corrupt ends the wait for that job at once
     instead of using up the timeout.
-  - While it waits it prints a line per host when the counts change (at most one per window), for example
-    C(web1: 7/10 jobs ended, 1 failed).
+  - 'While it waits it prints a line per host when the counts change (at most one per window), for example
+    C(web1: 7/10 jobs ended, 1 failed).'
   - If the SSH connection drops during a window, the wait reconnects and goes on within O(timeout).
 options:
   jobs:
     description:
-      - The jobs to wait for. Takes job ids, a registered async result (C(poll: 0)), a loop's registered result (its
+      - The jobs to wait for. Takes job ids, a registered async result (started with C(poll=0)), a loop's registered result (its
         C(results)), the result of M(parallel.jobs.async_start), or a list mixing them. Loop items that were skipped
         are left out; repeats are waited for once.
     type: raw

@@ -16,17 +16,22 @@ def test_bad_jids_are_refused_by_name_and_touch_nothing(run_playbook):
     for mode in ('cleanups', 'statuses'):
         results = outcome.result(mode)
         assert len(results) == 7
-        for result in results:
+        for result in results[:6]:
             assert result['failed'] is True, result
-            assert 'erased' not in result or not result['erased']
+            assert not result.get('erased')
         traversal = results[0]
         assert 'invalid job id' in traversal['msg'] and repr(traversal['item']) in traversal['msg']
         assert 'invalid job id' in results[1]['msg'] and 'empty' in results[3]['msg']
         assert 'longer than 128' in results[5]['msg']
-        # The planted symlink is refused, not followed.
-        assert 'symlink' in results[6]['msg']
+    # A symlink planted in the job directory is never followed: reading it is refused...
+    planted_status = outcome.result('statuses')[6]
+    assert planted_status['failed'] is True and planted_status['job_state'] == 'corrupt'
+    assert 'symlink' in planted_status['msg']
+    # ...and cleaning it up removes the link itself, not what it points to.
+    planted_cleanup = outcome.result('cleanups')[6]
+    assert planted_cleanup['erased'] == ['/root/.ansible_async/j999.999']
+    assert outcome.result('planted_left') is False
     assert outcome.result('victim') == 'precious'
-    assert outcome.result('planted_is_link') is True
 
 
 def test_become_jobs_live_in_the_become_users_private_dir(run_playbook):
