@@ -66,7 +66,7 @@ class ActionModule(ActionBase):
         pending = [ref['jid'] for ref in refs]
         started = time.monotonic()
         deadline = started + args['timeout']
-        rounds, last_counts = 0, None
+        rounds, reconnects, last_counts = 0, 0, None
         while pending:
             window = max(0.0, min(args['window'], deadline - time.monotonic()))
             try:
@@ -76,6 +76,7 @@ class ActionModule(ActionBase):
                     raise
                 display.vvv('async_wait: connection to %s lost during a window, retrying: %s' % (host, exc))
                 self._connection.reset()
+                reconnects += 1
                 time.sleep(RECONNECT_PAUSE)
                 continue
             rounds += 1
@@ -108,6 +109,7 @@ class ActionModule(ActionBase):
             counts=count_states(jobs),
             elapsed=round(time.monotonic() - started, 3),
             rounds=rounds,
+            reconnects=reconnects,
             msg=outcome_message(jobs, args['fail_on']),
         )
         bad = any(entry['job_state'] in args['fail_on'] for entry in jobs)

@@ -182,6 +182,11 @@ rounds:
   returned: always
   type: int
   sample: 1
+reconnects:
+  description: How many times the SSH connection dropped during a window and the wait reconnected.
+  returned: always
+  type: int
+  sample: 0
 msg:
   description: How the jobs ended, naming each one that failed and why.
   returned: always

@@ -121,3 +121,36 @@ def test_bad_inputs_are_refused_clearly(run_playbook):
     assert msgs[3].startswith('1 of 1 jobs failed: j123456.789 not found (')
     other = outcome.result('other_users_job')
     assert other['failed'] is True and other['jobs'][0]['job_state'] == 'not_found'
+
+
+def test_a_dropped_ssh_connection_during_a_window_is_retried(lab, tmp_path):
+    """Kill host1's sshd session processes (children of the sshd we started, by pid) mid-window."""
+    import json
+    import subprocess
+    import time
+
+    from conftest import PLAYBOOKS
+    from tests.sshlab import tool
+
+    results_dir = tmp_path / 'results'
+    results_dir.mkdir()
+    env = lab.env()
+    proc = subprocess.Popen([tool('ansible-playbook'), str(PLAYBOOKS / 'wait_reconnect.yml'), '-e',
+                             'results_dir=%s' % results_dir], env=env, cwd=str(lab.dir), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
+    sshd = lab.hosts[0].process.pid
+    marker = results_dir / 'host1-window_started.json'
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.1)
+    time.sleep(1.5)
+    with open('/proc/%d/task/%d/children' % (sshd, sshd)) as handle:
+        sessions = [int(pid) for pid in handle.read().split()]
+    assert sessions, 'no ssh session to drop'
+    for pid in sessions:
+        subprocess.run(['kill', '-KILL', str(pid)], check=False)
+    output, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0, output[-6000:]
+    waited = json.loads((results_dir / 'host1-waited.json').read_text())
+    assert waited['jobs'][0]['job_state'] == 'finished'
+    assert waited['reconnects'] >= 1 and waited['rounds'] >= 1
