@@ -96,14 +96,22 @@ def measure_jobs(runner: Runner, side: str, hosts: list, jobs_per_host: int, dur
     launch, wait = _phase(timings, 'launch'), _phase(timings, 'wait')
     launch_end = max(result['time'] for result in launch['results'])
     wait_end = max(result['time'] for result in wait['results'])
-    lags, module_runs = [], {}
+    # Lag: from a job's end (or the start of the wait, if it ended before anyone looked) to when the
+    # controller had its result. Notice lag: to when the waiting side first saw it end (for core's
+    # loop that is the controller; for async_wait, the target, which then reports all jobs at once).
+    lags, notice_lags, module_runs = [], [], {}
     for result in wait['results']:
         if side == 'core':
+            if not result['item']:
+                continue  # the loop's aggregated result, after the items
             lags.append(result['time'] - max(_epoch(result['end']), wait['start']))
+            notice_lags.append(lags[-1])
             module_runs[result['host']] = module_runs.get(result['host'], 0) + result.get('attempts', 1)
         else:
             for job in result['jobs']:
-                lags.append(result['time'] - max(_epoch(job['end']), wait['start']))
+                ended = max(_epoch(job['end']), wait['start'])
+                lags.append(result['time'] - ended)
+                notice_lags.append((job['noticed'] or result['time']) - ended)
             # The wait's windows, plus the one run that removes the collected jobs' files.
             module_runs[result['host']] = result['rounds'] + 1
     spawns = timings['spawns']
@@ -114,6 +122,8 @@ def measure_jobs(runner: Runner, side: str, hosts: list, jobs_per_host: int, dur
         'ideal': max(durations),
         'lag_mean': statistics.mean(lags),
         'lag_max': max(lags),
+        'notice_lag_mean': statistics.mean(notice_lags),
+        'notice_lag_max': max(notice_lags),
         'spawns_launch': sum(1 for t in spawns if launch['start'] <= t <= launch_end),
         'spawns_wait': sum(1 for t in spawns if wait['start'] <= t <= wait_end),
         'module_runs_wait_per_host': max(module_runs.values()),
@@ -135,7 +145,7 @@ class PeakSampler(threading.Thread):
                     continue
                 try:
                     with open('/proc/%s/cmdline' % pid, 'rb') as handle:
-                        if b'AnsiballZ_async_wrapper' not in handle.read():
+                        if b'async_wrapper' not in handle.read():
                             continue
                     with open('/proc/%s/status' % pid) as handle:
                         for line in handle:

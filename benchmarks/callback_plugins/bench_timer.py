@@ -43,7 +43,8 @@ class CallbackModule(CallbackBase):
             if key in data:
                 entry[key] = data[key]
         if isinstance(data.get('jobs'), list):
-            entry['jobs'] = [{'end': job.get('end'), 'job_state': job.get('job_state')} for job in data['jobs']]
+            entry['jobs'] = [{'end': job.get('end'), 'job_state': job.get('job_state'),
+                              'noticed': job.get('job_noticed_at')} for job in data['jobs']]
         if self.tasks:
             self.tasks[-1]['results'].append(entry)
 

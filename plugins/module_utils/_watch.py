@@ -50,10 +50,11 @@ def _file_mark(path: str):
 def watch_jobs(job_dir: str, jids: list, window: float, poll: float, clock=time.monotonic, sleep=time.sleep) -> tuple:
     """Read ``jids`` until every one has ended or ``window`` seconds have passed.
 
-    Returns ``(statuses, checks)``: the last status of each job in the order
-    given, and how many times the pending jobs were checked.
+    Returns ``(statuses, checks, noticed)``: the last status of each job in the
+    order given, how many times the pending jobs were checked, and for each job
+    that ended during the watch, when (epoch seconds) the watch saw it end.
     """
-    statuses, marks = {}, {}
+    statuses, marks, noticed = {}, {}, {}
     pending = list(jids)
     start = clock()
     last_liveness = None
@@ -69,12 +70,16 @@ def watch_jobs(job_dir: str, jids: list, window: float, poll: float, clock=time.
         if liveness_due:
             last_liveness = now
         checks += 1
+        seen_at = time.time()
+        for jid in pending:
+            if statuses[jid].ended:
+                noticed[jid] = seen_at
         pending = [jid for jid in pending if not statuses[jid].ended]
         remaining = window - (clock() - start)
         if not pending or remaining <= 0:
             break
         sleep(min(poll, remaining))
-    return [statuses[jid] for jid in jids], checks
+    return [statuses[jid] for jid in jids], checks, noticed
 
 
 def count_states(entries) -> dict:

@@ -284,12 +284,15 @@ def main() -> None:
         module.exit_json(changed=False, jobs=entries, counts=count_states(entries), job_dir=job_dir)
 
     if mode == 'status':
-        checks = 1
+        checks, noticed = 1, {}
         if params['_wait'] > 0 and dir_exists:
-            statuses, checks = watch_jobs(job_dir, jids, params['_wait'], max(0.01, params['_poll']))
+            statuses, checks, noticed = watch_jobs(job_dir, jids, params['_wait'], max(0.01, params['_poll']))
         else:
             statuses = _read_all(job_dir, jids, dir_exists)
         entries = [job_entry(status, output_tail=params['_output_tail']) for status in statuses]
+        for entry in entries:
+            if entry['ansible_job_id'] in noticed:
+                entry['job_noticed_at'] = noticed[entry['ansible_job_id']]
         if single:
             if statuses[0].state == JobState.NOT_FOUND:
                 entries[0]['msg'] = 'could not find job: ' + statuses[0].reason

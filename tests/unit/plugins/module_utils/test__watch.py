@@ -113,7 +113,7 @@ def test_watch_returns_after_one_check_when_all_jobs_have_ended(job_dir):
     _plant(job_dir, 'j1.2', _finished('j1.2', rc=2))
     _plant(job_dir, 'j1.3', _finished('j1.3'))
     fake = FakeTime()
-    statuses, checks = watch_jobs(job_dir, ['j1.3', 'j1.1', 'j1.2'], 30.0, POLL, clock=fake.clock, sleep=fake.sleep)
+    statuses, checks, _noticed = watch_jobs(job_dir, ['j1.3', 'j1.1', 'j1.2'], 30.0, POLL, clock=fake.clock, sleep=fake.sleep)
     assert checks == 1
     assert fake.sleeps == []
     assert [status.jid for status in statuses] == ['j1.3', 'j1.1', 'j1.2']
@@ -125,7 +125,7 @@ def test_watch_missing_and_corrupt_jobs_end_at_once(job_dir):
     with open(job_path(job_dir, 'j1.2'), 'w') as handle:
         handle.write('{not json')
     fake = FakeTime()
-    statuses, checks = watch_jobs(job_dir, ['j1.1', 'j1.2'], 30.0, POLL, clock=fake.clock, sleep=fake.sleep)
+    statuses, checks, _noticed = watch_jobs(job_dir, ['j1.1', 'j1.2'], 30.0, POLL, clock=fake.clock, sleep=fake.sleep)
     assert (checks, fake.sleeps) == (1, [])
     assert [status.state for status in statuses] == [JobState.NOT_FOUND, JobState.CORRUPT]
 
@@ -136,7 +136,7 @@ def test_watch_keeps_going_while_a_supervised_job_runs_until_the_window_passes(j
     _plant(job_dir, 'j1.3', _finished('j1.3', rc=1))
     fake = FakeTime()
     window = 1.0
-    statuses, checks = watch_jobs(job_dir, ['j1.2', 'j1.3', 'j1.1'], window, POLL, clock=fake.clock, sleep=fake.sleep)
+    statuses, checks, _noticed = watch_jobs(job_dir, ['j1.2', 'j1.3', 'j1.1'], window, POLL, clock=fake.clock, sleep=fake.sleep)
     # A check at the start, then one after each sleep until the window is used up.
     assert checks == int(window / POLL) + 1
     assert fake.sleeps == [POLL] * int(window / POLL)
@@ -149,7 +149,7 @@ def test_watch_keeps_going_while_a_supervised_job_runs_until_the_window_passes(j
 def test_watch_last_sleep_is_cut_to_the_window(job_dir):
     _plant(job_dir, 'j1.1', _running('j1.1', _me()))
     fake = FakeTime()
-    statuses, checks = watch_jobs(job_dir, ['j1.1'], 0.75, 0.5, clock=fake.clock, sleep=fake.sleep)
+    statuses, checks, _noticed = watch_jobs(job_dir, ['j1.1'], 0.75, 0.5, clock=fake.clock, sleep=fake.sleep)
     assert fake.sleeps == [0.5, 0.25]
     assert checks == 3
     assert statuses[0].state == JobState.RUNNING
@@ -158,7 +158,7 @@ def test_watch_last_sleep_is_cut_to_the_window(job_dir):
 def test_watch_with_no_window_checks_once(job_dir):
     _plant(job_dir, 'j1.1', _running('j1.1', _me()))
     fake = FakeTime()
-    statuses, checks = watch_jobs(job_dir, ['j1.1'], 0.0, POLL, clock=fake.clock, sleep=fake.sleep)
+    statuses, checks, _noticed = watch_jobs(job_dir, ['j1.1'], 0.0, POLL, clock=fake.clock, sleep=fake.sleep)
     assert (checks, fake.sleeps) == (1, [])
     assert statuses[0].state == JobState.RUNNING
 
@@ -173,7 +173,7 @@ def test_watch_rereads_an_unchanged_running_job_only_for_liveness(job_dir, monke
 
     monkeypatch.setattr(_watch, 'read_status', counting_read_status)
     fake = FakeTime(start=0.0)
-    statuses, checks = watch_jobs(job_dir, ['j1.1'], 1.0, POLL, clock=fake.clock, sleep=fake.sleep)
+    statuses, checks, _noticed = watch_jobs(job_dir, ['j1.1'], 1.0, POLL, clock=fake.clock, sleep=fake.sleep)
     assert checks == 9
     # The file never changes: it is read at the first check and then once per liveness interval.
     assert LIVENESS_INTERVAL == 0.5
@@ -185,7 +185,10 @@ def test_watch_sees_a_job_end_at_the_next_check(job_dir):
     _plant(job_dir, 'j1.1', _finished('j1.1'))
     _plant(job_dir, 'j1.2', _running('j1.2', _me()))
     fake = FakeTime(start=0.0, on_sleep={3: lambda: _plant(job_dir, 'j1.2', _finished('j1.2', rc=0))})
-    statuses, checks = watch_jobs(job_dir, ['j1.2', 'j1.1'], 30.0, POLL, clock=fake.clock, sleep=fake.sleep)
+    before = time.time()
+    statuses, checks, noticed = watch_jobs(job_dir, ['j1.2', 'j1.1'], 30.0, POLL, clock=fake.clock, sleep=fake.sleep)
+    # Both ended jobs carry when the watch saw them end (wall clock, for detection lag).
+    assert set(noticed) == {'j1.1', 'j1.2'} and all(before <= t <= time.time() for t in noticed.values())
     # Checks at 0, 1, 2 and 3 ticks; the file was rewritten during the third sleep. The fourth
     # check comes before a liveness re-read is due, so the change of the file itself was seen.
     assert 3 * POLL < LIVENESS_INTERVAL
@@ -199,7 +202,7 @@ def test_watch_sees_a_job_end_at_the_next_check(job_dir):
 def test_watch_sees_a_job_fail_at_the_next_check(job_dir):
     _plant(job_dir, 'j1.1', _running('j1.1', _me()))
     fake = FakeTime(start=0.0, on_sleep={2: lambda: _plant(job_dir, 'j1.1', _finished('j1.1', rc=3))})
-    statuses, checks = watch_jobs(job_dir, ['j1.1'], 30.0, POLL, clock=fake.clock, sleep=fake.sleep)
+    statuses, checks, _noticed = watch_jobs(job_dir, ['j1.1'], 30.0, POLL, clock=fake.clock, sleep=fake.sleep)
     assert checks == 3
     assert statuses[0].state == JobState.FAILED
     assert statuses[0].reason == 'rc=3'
@@ -209,7 +212,7 @@ def test_watch_a_job_with_a_dead_supervisor_ends_at_once_as_lost(job_dir):
     pid = _dead_pid()
     _plant(job_dir, 'j1.1', _running('j1.1', {'pid': pid, 'start_time': 1}))
     fake = FakeTime()
-    statuses, checks = watch_jobs(job_dir, ['j1.1'], 30.0, POLL, clock=fake.clock, sleep=fake.sleep)
+    statuses, checks, _noticed = watch_jobs(job_dir, ['j1.1'], 30.0, POLL, clock=fake.clock, sleep=fake.sleep)
     assert (checks, fake.sleeps) == (1, [])
     assert statuses[0].state == JobState.LOST
     assert statuses[0].reason == 'its supervisor (pid %d) is gone' % pid
@@ -228,7 +231,7 @@ def test_watch_notices_a_supervisor_dying_at_the_next_liveness_check(job_dir):
             child.wait()
 
         fake = FakeTime(start=0.0, on_sleep={1: kill_supervisor})
-        statuses, checks = watch_jobs(job_dir, ['j1.1'], 30.0, POLL, clock=fake.clock, sleep=fake.sleep)
+        statuses, checks, _noticed = watch_jobs(job_dir, ['j1.1'], 30.0, POLL, clock=fake.clock, sleep=fake.sleep)
     finally:
         if child.poll() is None:
             child.kill()
@@ -243,7 +246,7 @@ def test_watch_a_planted_symlink_is_corrupt_not_an_error(job_dir, tmp_path):
     write_record(str(target), _finished('j1.1'))
     os.symlink(str(target), job_path(job_dir, 'j1.1'))
     fake = FakeTime()
-    statuses, checks = watch_jobs(job_dir, ['j1.1'], 30.0, POLL, clock=fake.clock, sleep=fake.sleep)
+    statuses, checks, _noticed = watch_jobs(job_dir, ['j1.1'], 30.0, POLL, clock=fake.clock, sleep=fake.sleep)
     assert (checks, fake.sleeps) == (1, [])
     assert statuses[0].state == JobState.CORRUPT
 
@@ -335,7 +338,7 @@ def test_count_states_of_nothing():
 def test_count_states_from_a_watch(job_dir):
     _plant(job_dir, 'j1.1', _finished('j1.1'))
     _plant(job_dir, 'j1.2', _finished('j1.2', rc=1))
-    statuses, _checks = watch_jobs(job_dir, ['j1.1', 'j1.2', 'j1.3'], 0.0, POLL)
+    statuses, _checks, _noticed = watch_jobs(job_dir, ['j1.1', 'j1.2', 'j1.3'], 0.0, POLL)
     counts = count_states(statuses)
     assert (counts[JobState.FINISHED], counts[JobState.FAILED], counts[JobState.NOT_FOUND]) == (1, 1, 1)
 
