@@ -39,6 +39,11 @@ attributes:
     platforms: posix
 notes:
   - Linux targets. The supervisor reads C(/proc) to track the job's processes.
+  - When the job's own process ends by itself, processes it deliberately left running in the background (a daemon it
+    started) are left alone, as with ansible-core's wrapper. The whole tree is stopped only at the time limit, or on
+    request with O(parallel.jobs.async_status#module:mode=kill).
+  - If the supervisor itself is killed, the job reads C(lost) and its record keeps the job's processes with their start
+    times, so O(parallel.jobs.async_status#module:mode=kill) can still stop them.
 seealso:
   - module: parallel.jobs.async_status
   - ref: playbooks_async

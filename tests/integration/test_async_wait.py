@@ -154,3 +154,15 @@ def test_a_dropped_ssh_connection_during_a_window_is_retried(lab, tmp_path):
     waited = json.loads((results_dir / 'host1-waited.json').read_text())
     assert waited['jobs'][0]['job_state'] == 'finished'
     assert waited['reconnects'] >= 1 and waited['rounds'] >= 1
+
+
+def test_a_running_jobs_entry_shows_its_output_so_far(run_playbook):
+    outcome = run_playbook('output_so_far.yml')
+    early = outcome.result('early')
+    assert early['job_state'] == 'running' and early['finished'] is False
+    assert early['stderr_lines'][:2] == ['progress 1/6', 'progress 2/6']
+    assert 'progress 6/6' not in early['stderr']
+    done = outcome.result('done')
+    assert done['job_state'] == 'finished' and done['steps'] == 6
+    # Once it ended, the module's own stderr is kept with its result.
+    assert done['module_stderr'].splitlines()[-1] == 'progress 6/6'
