@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-JOB_DIR_DEFAULT = '~/.ansible_async'
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs import JOB_DIR_DEFAULT
 
 
 def raw_job_dir(action) -> str:
