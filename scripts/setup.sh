@@ -9,7 +9,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 
 install_system_packages() {
     local missing=()
-    for pkg in openssh-server openssh-client sudo procps "$@"; do
+    for pkg in openssh-server openssh-client sudo procps python3-venv "$@"; do
         dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
     done
     if [ ${#missing[@]} -gt 0 ]; then
