@@ -10,12 +10,12 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs import JobState
+from ansible_collections.parallel.jobs.plugins.module_utils._watch import count_states
 from ansible_collections.parallel.jobs.plugins.plugin_utils._job_dir import raw_job_dir
 from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import (
     FAIL_ON_DEFAULT,
     JobInputError,
     add_output_lines,
-    count_states,
     job_label,
     normalize_jobs,
     outcome_message,

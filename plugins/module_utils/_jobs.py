@@ -214,12 +214,18 @@ def open_new_private(path: str) -> int:
 # Liveness
 
 
+_BOOT_ID = []
+
+
 def read_boot_id() -> str | None:
-    try:
-        with open('/proc/sys/kernel/random/boot_id') as handle:
-            return handle.read().strip() or None
-    except OSError:
-        return None
+    """This boot's id. Read once per process: a process never outlives the boot it started in."""
+    if not _BOOT_ID:
+        try:
+            with open('/proc/sys/kernel/random/boot_id') as handle:
+                _BOOT_ID.append(handle.read().strip() or None)
+        except OSError:
+            _BOOT_ID.append(None)
+    return _BOOT_ID[0]
 
 
 def read_proc_stat(pid: int) -> dict | None:
@@ -392,20 +398,24 @@ def read_job(job_dir: str, jid: str) -> JobStatus:
     """Read one job and tell its state. Raises JobError for a bad jid or unusable file."""
     path = job_path(job_dir, jid)
     boot_id = read_boot_id()
-    for attempt in (1, 2):
-        data = read_file_nofollow(path)
-        if data is None:
-            return JobStatus(jid, JobState.NOT_FOUND, 'no job file %s (a job started with become must be read with '
-                                                      'the same become user)' % path, path)
-        record, problem = parse_record(data)
-        if record is None:
-            return JobStatus(jid, JobState.CORRUPT, problem, path)
-        state, reason = classify_record(record, boot_id)
+    status = _read_once(path, jid, boot_id)
+    if status.state == JobState.LOST:
         # The supervisor may have written the result and exited between our
         # read and the liveness check: one more read tells "lost" from "just ended".
-        if state != JobState.LOST or attempt == 2:
-            return JobStatus(jid, state, reason, path, record)
-    raise AssertionError('unreachable')
+        status = _read_once(path, jid, boot_id)
+    return status
+
+
+def _read_once(path: str, jid: str, boot_id: str | None) -> JobStatus:
+    data = read_file_nofollow(path)
+    if data is None:
+        return JobStatus(jid, JobState.NOT_FOUND, 'no job file %s (a job started with become must be read with '
+                                                  'the same become user)' % path, path)
+    record, problem = parse_record(data)
+    if record is None:
+        return JobStatus(jid, JobState.CORRUPT, problem, path)
+    state, reason = classify_record(record, boot_id)
+    return JobStatus(jid, state, reason, path, record)
 
 
 def read_tail(path: str, max_bytes: int) -> tuple:

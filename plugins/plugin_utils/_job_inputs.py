@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs import JobError, JobState, validate_jid
-from ansible_collections.parallel.jobs.plugins.module_utils._watch import count_states
 
 # What fails the wait unless the user says otherwise: every way a job can end badly.
 FAIL_ON_DEFAULT = [JobState.FAILED, JobState.TIMED_OUT, JobState.KILLED, JobState.LOST, JobState.CORRUPT,
@@ -135,5 +134,5 @@ def progress_line(host: str, counts: Mapping, total: int) -> str:
     return ', '.join(parts)
 
 
-__all__ = ('FAIL_ON_DEFAULT', 'JobInputError', 'normalize_jobs', 'add_output_lines', 'job_label', 'outcome_message', 'count_states',
+__all__ = ('FAIL_ON_DEFAULT', 'JobInputError', 'normalize_jobs', 'add_output_lines', 'job_label', 'outcome_message',
            'progress_line')
