@@ -85,8 +85,9 @@ class ActionModule(ActionBase):
                 return result
             for entry in reply['jobs']:
                 add_output_lines(entry)
-                if names.get(entry['ansible_job_id']):
-                    entry['name'] = names[entry['ansible_job_id']]
+                if names.get(entry['ansible_job_id']) and 'job_name' not in entry:
+                    entry['job_name'] = names[entry['ansible_job_id']]
+                    entry.setdefault('name', entry['job_name'])
                 entries[entry['ansible_job_id']] = entry
             pending = [jid for jid in pending if not entries[jid]['finished']]
             counts = count_states(entries.values())

@@ -460,6 +460,10 @@ def job_entry(status: JobStatus, output_tail: int = 0) -> dict:
     for key in ('started_at', 'ended_at'):
         if isinstance(status.meta.get(key), (int, float)):
             entry['job_' + key] = status.meta[key]
+    # The name async_start was given. A module's own ``name`` result is kept; job_name always holds ours.
+    if isinstance(status.meta.get('name'), str):
+        entry['job_name'] = status.meta['name']
+        entry.setdefault('name', status.meta['name'])
     if status.state in (JobState.LOST, JobState.CORRUPT, JobState.NOT_FOUND):
         entry['failed'] = True
         entry['msg'] = status.reason

@@ -18,6 +18,7 @@ All job files are written through the job model (``_jobs``).
 from __future__ import annotations
 
 import ctypes
+import datetime
 import json
 import os
 import re
@@ -204,10 +205,18 @@ def stop_processes(list_processes, grace: float, reap=None) -> str | None:
 
 
 class JobSpec:
-    """What to run as one job and under which limits."""
+    """What to run as one job and under which limits.
+
+    A module job's result is the JSON its process prints. A command job
+    (``command`` given: ``{'cmd': ..., 'output_limit': bytes}``) gets a result
+    shaped like ``ansible.builtin.command``'s, built from its output files.
+    ``stdin_data`` is fed from a file that is unlinked as soon as it is open,
+    so nothing of it (a module payload with its arguments) stays on disk.
+    """
 
     def __init__(self, job_dir: str, jid: str, argv: list, time_limit: int, grace: float,
-                 remove_dir: str | None = None, extra_meta: dict | None = None):
+                 remove_dir: str | None = None, extra_meta: dict | None = None, cwd: str | None = None,
+                 env: dict | None = None, stdin_data: bytes | None = None, command: dict | None = None):
         self.job_dir = job_dir
         self.jid = jid
         self.argv = argv
@@ -215,6 +224,10 @@ class JobSpec:
         self.grace = grace
         self.remove_dir = remove_dir
         self.extra_meta = extra_meta or {}
+        self.cwd = cwd
+        self.env = env
+        self.stdin_data = stdin_data
+        self.command = command
 
 
 def start_job(spec: JobSpec) -> None:
@@ -283,15 +296,15 @@ def _redirect_stdio() -> None:
         os.close(devnull)
 
 
-def _spawn(argv: list, stdout_fd: int, stderr_fd: int) -> int:
-    """Start ``argv`` in a session of its own with our output files as stdout/stderr."""
+def _spawn(argv: list, stdin_fd: int, stdout_fd: int, stderr_fd: int, env) -> int:
+    """Start ``argv`` in a session of its own with our files as stdin/stdout/stderr."""
     actions = [
-        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+        (os.POSIX_SPAWN_DUP2, stdin_fd, 0),
         (os.POSIX_SPAWN_DUP2, stdout_fd, 1),
         (os.POSIX_SPAWN_DUP2, stderr_fd, 2),
     ]
     try:
-        return os.posix_spawnp(argv[0], argv, os.environ, file_actions=actions, setsid=True,
+        return os.posix_spawnp(argv[0], argv, env, file_actions=actions, setsid=True,
                                setsigmask=(), setsigdef=_RESET_SIGNALS)
     except NotImplementedError:
         pass
@@ -300,14 +313,13 @@ def _spawn(argv: list, stdout_fd: int, stderr_fd: int) -> int:
     if pid == 0:
         try:
             os.setsid()
-            devnull = os.open(os.devnull, os.O_RDONLY)
-            os.dup2(devnull, 0)
+            os.dup2(stdin_fd, 0)
             os.dup2(stdout_fd, 1)
             os.dup2(stderr_fd, 2)
             for signum in _RESET_SIGNALS:
                 signal.signal(signum, signal.SIG_DFL)
             signal.pthread_sigmask(signal.SIG_SETMASK, ())
-            os.execvp(argv[0], argv)
+            os.execvpe(argv[0], argv, env)
         finally:
             os._exit(127)
     return pid
@@ -336,14 +348,43 @@ class _Supervisor:
         self.meta['processes'] = self.processes
         write_record(self.path, self.running_record())
 
-    def start(self) -> None:
-        stdout_fd = open_new_private(self.stdout_path)
-        stderr_fd = open_new_private(self.stderr_path)
+    def _stdin_fd(self) -> int:
+        if self.spec.stdin_data is None:
+            return os.open(os.devnull, os.O_RDONLY)
+        path = job_path(self.spec.job_dir, self.spec.jid) + '.stdin'
+        fd = open_new_private(path)
         try:
-            self.module_pid = _spawn(self.spec.argv, stdout_fd, stderr_fd)
+            with os.fdopen(os.dup(fd), 'wb') as handle:
+                handle.write(self.spec.stdin_data)
+            read_fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
         finally:
-            os.close(stdout_fd)
-            os.close(stderr_fd)
+            os.close(fd)
+            os.unlink(path)
+        self.spec.stdin_data = None
+        return read_fd
+
+    def start(self) -> None:
+        if self.spec.cwd:
+            os.chdir(self.spec.cwd)
+        env = os.environ
+        if self.spec.env:
+            env = dict(os.environ)
+            env.update(self.spec.env)
+        stdin_fd = self._stdin_fd()
+        try:
+            stdout_fd = open_new_private(self.stdout_path)
+            stderr_fd = open_new_private(self.stderr_path)
+            try:
+                self.module_pid = _spawn(self.spec.argv, stdin_fd, stdout_fd, stderr_fd, env)
+            except BaseException:
+                for path in (self.stdout_path, self.stderr_path):
+                    os.unlink(path)
+                raise
+            finally:
+                os.close(stdout_fd)
+                os.close(stderr_fd)
+        finally:
+            os.close(stdin_fd)
         self.meta.update(self.spec.extra_meta)
         self.meta.update({
             'format': RECORD_FORMAT,
@@ -414,13 +455,19 @@ class _Supervisor:
         self.meta['rc'] = rc
         trailer = {'started': True, 'finished': True, 'ansible_job_id': self.spec.jid, META_KEY: self.meta}
 
-        if outcome == 'completed':
+        keep = ()
+        if self.spec.command is not None:
+            result, keep = command_result(self.spec.command, self.stdout_path, self.stderr_path, rc,
+                                          self.started_at, ended_at)
+            if outcome != 'completed':
+                self.meta['signal'] = sent
+                result.update(failed=True, signal=sent, elapsed=elapsed, msg=_stopped_message(
+                    outcome, elapsed, self.spec.time_limit, sent))
+                result[outcome] = True
+        elif outcome == 'completed':
             result = module_result(self.stdout_path, self.stderr_path, rc)
         else:
-            if outcome == JobState.TIMED_OUT:
-                msg = 'Timed out after %.1f s (limit %d s): ended with %s' % (elapsed, self.spec.time_limit, sent)
-            else:
-                msg = 'Killed on request after %.1f s: ended with %s' % (elapsed, sent)
+            msg = _stopped_message(outcome, elapsed, self.spec.time_limit, sent)
             self.meta['signal'] = sent
             result = {'failed': True, 'msg': msg, 'rc': rc, 'signal': sent, 'elapsed': elapsed, outcome: True}
             result.update(_output_tails(self.stdout_path, self.stderr_path))
@@ -429,6 +476,8 @@ class _Supervisor:
         chunks = result_chunks(result, self.stdout_path, trailer)
         write_atomic(self.path, chunks)
         for leftover in (self.stdout_path, self.stderr_path):
+            if leftover in keep:
+                continue
             try:
                 os.unlink(leftover)
             except OSError:
@@ -440,6 +489,12 @@ class _Supervisor:
         self.meta.update({'ended_at': time.time(), 'outcome': 'completed', 'processes': []})
         write_record(self.path, {'failed': True, 'msg': msg, 'started': True, 'finished': True,
                                  'ansible_job_id': self.spec.jid, META_KEY: self.meta})
+
+
+def _stopped_message(outcome: str, elapsed: float, time_limit: int, sent) -> str:
+    if outcome == JobState.TIMED_OUT:
+        return 'Timed out after %.1f s (limit %d s): ended with %s' % (elapsed, time_limit, sent)
+    return 'Killed on request after %.1f s: ended with %s' % (elapsed, sent)
 
 
 def _run_supervisor(spec: JobSpec, write_fd: int) -> int:
@@ -541,6 +596,41 @@ def module_result(stdout_path: str, stderr_path: str, rc):
     return result
 
 
+def _timestamp(when: float) -> str:
+    return datetime.datetime.fromtimestamp(when).strftime('%Y-%m-%d %H:%M:%S.%f')
+
+
+def command_result(command: dict, stdout_path: str, stderr_path: str, rc, started_at: float, ended_at: float) -> tuple:
+    """A command job's result, shaped like ``ansible.builtin.command``'s, and the output files to keep.
+
+    At most ``output_limit`` bytes of each stream go into the result (the end
+    of the output, cut at a line start); when a stream is longer its file is
+    kept and named in ``stdout_file``/``stderr_file``.
+    """
+    limit = command['output_limit']
+    result = {'cmd': command['cmd'], 'rc': rc, 'changed': True, 'start': _timestamp(started_at),
+              'end': _timestamp(ended_at), 'delta': str(datetime.timedelta(seconds=round(ended_at - started_at, 6)))}
+    keep = []
+    for key, path in (('stdout', stdout_path), ('stderr', stderr_path)):
+        text, cut = read_tail(path, limit) if limit > 0 else ('', _size(path) > 0)
+        result[key] = text[:-1] if text.endswith('\n') else text
+        result[key + '_truncated'] = cut
+        if cut:
+            result[key + '_file'] = path
+            keep.append(path)
+    if rc != 0:
+        result['failed'] = True
+        result['msg'] = 'non-zero return code' if rc is None or rc > 0 else 'killed by %s' % signal_name(-rc)
+    return result, tuple(keep)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
 def _only_space_between(path: str, start: int, end: int) -> bool:
     """True if nothing but whitespace lies between the braces at ``start`` and ``end``: an empty object."""
     with open(path, 'rb') as handle:
@@ -592,7 +682,7 @@ def _parse_module_output(text: str) -> dict | None:
 __all__ = (
     'GRACE_DEFAULT', 'GRACE_ENV', 'JobSpec', 'parse_grace', 'signal_name', 'set_child_subreaper',
     'process_tree', 'live_processes', 'signal_processes', 'stop_processes', 'start_job', 'peak_rss',
-    'module_result', 'result_chunks', 'stop_job',
+    'module_result', 'command_result', 'result_chunks', 'stop_job',
 )
 
 

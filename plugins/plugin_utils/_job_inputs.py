@@ -21,7 +21,7 @@ class JobInputError(ValueError):
     """The jobs given cannot be read as a list of job ids; the message says which entry and why."""
 
 
-def normalize_jobs(value, option: str = 'jobs') -> list:
+def normalize_jobs(value, option: str = 'jobs', allow_empty: bool = False) -> list:
     """Job references from a jid, a registered async result, a loop's registered results, an
     async_start result, or a list mixing them, as ``[{'jid': ..., 'name': ...}, ...]``.
 
@@ -30,8 +30,8 @@ def normalize_jobs(value, option: str = 'jobs') -> list:
     """
     found = []
     _collect(value, option, found)
-    if not found:
-        raise JobInputError('%s: no job ids found in %s' % (option, _short(value)))
+    if not found and not allow_empty:
+        raise JobInputError('%s: no job ids found in %s' % (option, describe_value(value)))
     seen, unique = set(), []
     for ref in found:
         if ref['jid'] not in seen:
@@ -45,10 +45,15 @@ def _collect(value, where: str, found: list) -> None:
         found.append({'jid': _valid(value, where), 'name': None})
     elif isinstance(value, Mapping):
         if 'ansible_job_id' in value:
-            name = value.get('name') if isinstance(value.get('name'), str) else None
+            name = value.get('job_name', value.get('name'))
+            name = name if isinstance(name, str) else None
             found.append({'jid': _valid(value['ansible_job_id'], where + '.ansible_job_id'), 'name': name})
         elif isinstance(value.get('jobs'), Sequence) and not isinstance(value.get('jobs'), str):
-            _collect(value['jobs'], where + '.jobs', found)
+            for index, item in enumerate(value['jobs']):
+                # async_start names the jobs that did not start (and fails); the others are waited for.
+                if isinstance(item, Mapping) and item.get('started') is False and 'ansible_job_id' not in item:
+                    continue
+                _collect(item, '%s.jobs[%d]' % (where, index), found)
         elif isinstance(value.get('results'), Sequence) and not isinstance(value.get('results'), str):
             for index, item in enumerate(value['results']):
                 if isinstance(item, Mapping) and item.get('skipped') and 'ansible_job_id' not in item:
@@ -58,18 +63,18 @@ def _collect(value, where: str, found: list) -> None:
             return
         elif value.get('failed'):
             raise JobInputError('%s: the task that should have started this job failed, so there is no job id '
-                                '(%s)' % (where, _short(value.get('msg', 'no message'))))
+                                '(%s)' % (where, describe_value(value.get('msg', 'no message'))))
         else:
-            raise JobInputError('%s: %s has no ansible_job_id, jobs or results' % (where, _short(value)))
+            raise JobInputError('%s: %s has no ansible_job_id, jobs or results' % (where, describe_value(value)))
     elif isinstance(value, Sequence) and not isinstance(value, (bytes, bytearray)):
         for index, item in enumerate(value):
             _collect(item, '%s[%d]' % (where, index), found)
     else:
         raise JobInputError('%s: expected a job id, a registered async result or a list of them, not %s %s'
-                            % (where, _kind(value), _short(value)))
+                            % (where, kind_of(value), describe_value(value)))
 
 
-def _kind(value) -> str:
+def kind_of(value) -> str:
     # Ansible 2.19 wraps templated values in tagged subclasses: name the plain type users wrote.
     for kind, name in ((bool, 'a boolean'), (int, 'an integer'), (float, 'a number'), (bytes, 'bytes')):
         if isinstance(value, kind):
@@ -84,7 +89,7 @@ def _valid(jid, where: str) -> str:
         raise JobInputError('%s: %s' % (where, exc))
 
 
-def _short(value, limit: int = 120) -> str:
+def describe_value(value, limit: int = 120) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[:limit - 3] + '...'
 
@@ -100,7 +105,7 @@ def add_output_lines(entry: dict) -> dict:
 
 def job_label(entry: Mapping) -> str:
     jid = entry.get('ansible_job_id', '?')
-    name = entry.get('name')
+    name = entry.get('job_name')
     return '%s (%s)' % (name, jid) if name else jid
 
 
@@ -134,5 +139,5 @@ def progress_line(host: str, counts: Mapping, total: int) -> str:
     return ', '.join(parts)
 
 
-__all__ = ('FAIL_ON_DEFAULT', 'JobInputError', 'normalize_jobs', 'add_output_lines', 'job_label', 'outcome_message',
+__all__ = ('FAIL_ON_DEFAULT', 'JobInputError', 'normalize_jobs', 'kind_of', 'describe_value', 'add_output_lines', 'job_label', 'outcome_message',
            'progress_line')

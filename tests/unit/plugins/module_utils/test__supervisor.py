@@ -292,3 +292,50 @@ def test_json_bounds_no_line_starting_brace(tmp_path, monkeypatch, chunk, data):
     path.write_bytes(data)
     start, _end = _json_bounds(str(path), len(data))
     assert start is None
+
+
+# ---------------------------------------------------------------------------
+# Command jobs' results
+
+
+def _outputs(tmp_path, stdout: bytes, stderr: bytes = b''):
+    out, err = tmp_path / 'j1.1.stdout', tmp_path / 'j1.1.stderr'
+    out.write_bytes(stdout)
+    err.write_bytes(stderr)
+    return str(out), str(err)
+
+
+def test_a_command_result_reads_like_the_command_modules(tmp_path):
+    out, err = _outputs(tmp_path, b'hello\nworld\n', b'a warning\n')
+    result, keep = _supervisor.command_result({'cmd': 'echo hello', 'output_limit': 1024}, out, err, 0,
+                                              1795435200.0, 1795435201.5)
+    assert result['stdout'] == 'hello\nworld' and result['stderr'] == 'a warning'
+    assert result['rc'] == 0 and result['changed'] is True and 'failed' not in result
+    assert result['cmd'] == 'echo hello'
+    assert result['delta'] == '0:00:01.500000'
+    assert result['stdout_truncated'] is False and 'stdout_file' not in result
+    assert keep == ()
+
+
+def test_a_command_result_keeps_the_end_of_long_output_and_its_file(tmp_path):
+    out, err = _outputs(tmp_path, b''.join(b'line %d\n' % n for n in range(1000)))
+    result, keep = _supervisor.command_result({'cmd': 'seq', 'output_limit': 100}, out, err, 0, 0.0, 1.0)
+    assert result['stdout'].endswith('line 999')
+    assert len(result['stdout']) <= 100
+    assert result['stdout'].splitlines()[0].startswith('line ')  # cut at a line start
+    assert result['stdout_truncated'] is True and result['stdout_file'] == out
+    assert keep == (out,)
+
+
+def test_a_zero_output_limit_keeps_nothing_in_the_result_but_the_file(tmp_path):
+    out, err = _outputs(tmp_path, b'data\n')
+    result, keep = _supervisor.command_result({'cmd': 'cat', 'output_limit': 0}, out, err, 0, 0.0, 1.0)
+    assert result['stdout'] == '' and result['stdout_truncated'] is True and keep == (out,)
+    assert result['stderr_truncated'] is False
+
+
+@pytest.mark.parametrize('rc, msg', [(2, 'non-zero return code'), (-9, 'killed by SIGKILL')])
+def test_a_failed_command_says_why(tmp_path, rc, msg):
+    out, err = _outputs(tmp_path, b'')
+    result, _keep = _supervisor.command_result({'cmd': 'x', 'output_limit': 10}, out, err, rc, 0.0, 1.0)
+    assert result['failed'] is True and result['msg'] == msg and result['rc'] == rc

@@ -169,19 +169,21 @@ def test_job_input_error_is_a_value_error():
 
 
 def _entry(jid: str, state: str, reason: str = '', name=None) -> dict:
-    """A job entry as async_status returns it (the controller adds ``name``)."""
+    """A job entry as async_status returns it (``job_name`` for jobs async_start named)."""
     entry = {'ansible_job_id': jid, 'started': True, 'finished': state in JobState.ENDED, 'job_state': state,
              'job_reason': reason}
     if name is not None:
-        entry['name'] = name
+        entry['job_name'] = name
     return entry
 
 
 @pytest.mark.parametrize('entry, expected', [
     ({'ansible_job_id': 'j1.1'}, 'j1.1'),
-    ({'ansible_job_id': 'j1.1', 'name': 'backup'}, 'backup (j1.1)'),
-    ({'ansible_job_id': 'j1.1', 'name': None}, 'j1.1'),
-    ({'ansible_job_id': 'j1.1', 'name': ''}, 'j1.1'),
+    ({'ansible_job_id': 'j1.1', 'job_name': 'backup'}, 'backup (j1.1)'),
+    # A module's own "name" result (user, group, ...) is not the job's name.
+    ({'ansible_job_id': 'j1.1', 'name': 'alice'}, 'j1.1'),
+    ({'ansible_job_id': 'j1.1', 'job_name': None}, 'j1.1'),
+    ({'ansible_job_id': 'j1.1', 'job_name': ''}, 'j1.1'),
     ({}, '?'),
 ])
 def test_job_label(entry, expected):

@@ -1,0 +1,224 @@
+# Copyright (c) 2026, parallel.jobs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module is private to the parallel.jobs collection. Its API may change at
+# any time; do not use it from other collections or roles.
+
+"""Starting a batch of jobs in one module run: what async_start does on the target.
+
+The controller sends one launch plan: each job's command or module payload
+and its limits. Payloads of jobs that use the same module differ only in the
+line that carries the arguments, so the plan carries each distinct payload
+once and, for the other jobs, the lines that differ (``payload_delta``).
+
+Every target-side check (directories, ``creates``/``removes``) runs for all
+jobs before the first one starts; a job that then fails to start (its program
+is missing, say) is reported by name and the others still start. Each job
+runs under the same supervisor as the replacement wrapper.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import time
+
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs import (
+    META_KEY,
+    RECORD_FORMAT,
+    JobError,
+    job_path,
+    make_jid,
+    write_record,
+)
+from ansible_collections.parallel.jobs.plugins.module_utils._supervisor import JobSpec, start_job
+
+KINDS = ('command', 'module')
+# A delta larger than this share of the base is not worth it: the payload goes whole.
+DELTA_MAX_SHARE = 0.5
+
+
+class LaunchError(JobError):
+    """The launch plan cannot be carried out; nothing has been started."""
+
+
+# ---------------------------------------------------------------------------
+# Payload deltas (pure; the controller makes them, the target applies them)
+
+
+def payload_delta(base: str, other: str):
+    """The lines in which ``other`` differs from ``base``, as ``[[index, line], ...]``, or None
+    when the two do not line up (different line counts) or differ too much to be worth it."""
+    base_lines, other_lines = base.split('\n'), other.split('\n')
+    if len(base_lines) != len(other_lines):
+        return None
+    delta, size = [], 0
+    for index, (old, new) in enumerate(zip(base_lines, other_lines)):
+        if old != new:
+            delta.append([index, new])
+            size += len(new)
+    if size > len(other) * DELTA_MAX_SHARE:
+        return None
+    return delta
+
+
+def apply_payload_delta(base: str, delta) -> str:
+    lines = base.split('\n')
+    for entry in delta:
+        if not isinstance(entry, (list, tuple)) or len(entry) != 2:
+            raise LaunchError('malformed payload delta entry %r' % (entry,))
+        index, line = entry
+        if not isinstance(index, int) or not 0 <= index < len(lines) or not isinstance(line, str):
+            raise LaunchError('payload delta line %r is out of range' % (index,))
+        lines[index] = line
+    return '\n'.join(lines)
+
+
+def job_payload(plan_payloads: list, ref) -> str:
+    """One module job's payload from the plan's distinct payloads and the job's reference to them."""
+    if not isinstance(ref, dict) or not isinstance(ref.get('base'), int) or not 0 <= ref['base'] < len(plan_payloads):
+        raise LaunchError('malformed payload reference %r' % (ref,))
+    base = plan_payloads[ref['base']]
+    return apply_payload_delta(base, ref['delta']) if ref.get('delta') else base
+
+
+# ---------------------------------------------------------------------------
+# Checks on the target, before anything starts
+
+
+def home_dir() -> str:
+    import pwd
+    return pwd.getpwuid(os.geteuid()).pw_dir
+
+
+def resolve_dir(path, home: str) -> str:
+    """``chdir`` as the job will use it: ``~`` and relative paths from the running user's home."""
+    if path == '~' or path.startswith('~/'):
+        path = home + path[1:]
+    elif path.startswith('~'):
+        path = os.path.expanduser(path)
+    if not os.path.isabs(path):
+        path = os.path.join(home, path)
+    return os.path.normpath(path)
+
+
+def check_dir(name: str, path: str) -> None:
+    if not os.path.isdir(path):
+        raise LaunchError('%s: chdir %s is not a directory on the target' % (name, path))
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise LaunchError('%s: chdir %s cannot be entered and read by uid %d' % (name, path, os.geteuid()))
+
+
+def find_program(program: str, env_path) -> str | None:
+    """The executable a command job runs, looked up in the job's own PATH."""
+    if '/' in program:
+        return program if os.access(program, os.X_OK) and not os.path.isdir(program) else None
+    return shutil.which(program, path=env_path)
+
+
+def skip_reason(job: dict, cwd: str) -> str | None:
+    """Why ``creates``/``removes`` say a command job should not run (None: it should)."""
+    import glob
+    creates, removes = job.get('creates'), job.get('removes')
+    if creates and glob.glob(os.path.join(cwd, os.path.expanduser(creates))):
+        return '%s exists' % creates
+    if removes and not glob.glob(os.path.join(cwd, os.path.expanduser(removes))):
+        return '%s does not exist' % removes
+    return None
+
+
+def prepare(plan: dict) -> list:
+    """Check every job of ``plan`` on the target; raise LaunchError (nothing started) on the first problem."""
+    home = home_dir()
+    prepared = []
+    for index, job in enumerate(plan['jobs']):
+        name = 'jobs[%d] %r' % (index, job['name'])
+        cwd = resolve_dir(job['chdir'], home) if job.get('chdir') else None
+        if cwd:
+            check_dir(name, cwd)
+        item = {'job': job, 'cwd': cwd, 'skip': None}
+        if job['kind'] == 'command':
+            item['skip'] = skip_reason(job, cwd or home)
+        else:
+            item['payload'] = job_payload(plan['payloads'], job['payload'])
+        prepared.append(item)
+    return prepared
+
+
+# ---------------------------------------------------------------------------
+# Starting
+
+
+def _new_jid(job_dir: str) -> str:
+    for _attempt in range(100):
+        jid = make_jid('j%d' % random.randint(0, 999999999999), os.getpid())
+        if not os.path.lexists(job_path(job_dir, jid)):
+            return jid
+    raise JobError('could not find a free job id in %s' % job_dir)
+
+
+def _record_skipped(job_dir: str, jid: str, job: dict, reason: str, meta: dict) -> None:
+    """A command that ``creates``/``removes`` says not to run ends at once, unchanged, as core's command does."""
+    now = time.time()
+    meta.update({'format': RECORD_FORMAT, 'started_at': now, 'ended_at': now, 'outcome': 'completed', 'rc': 0})
+    write_record(job_path(job_dir, jid), {
+        'changed': False, 'rc': 0, 'cmd': job['cmd'], 'msg': 'Did not run command since %s' % reason,
+        'stdout': 'skipped, since %s' % reason, 'stderr': '', 'skipped_run': True,
+        'started': True, 'finished': True, 'ansible_job_id': jid, META_KEY: meta})
+
+
+def start_one(job_dir: str, item: dict) -> dict:
+    """Start one prepared job; return its entry for the result (``started`` false and a
+    ``msg`` if it could not start)."""
+    job = item['job']
+    entry = {'name': job['name']}
+    meta = {'kind': job['kind'], 'name': job['name']}
+    try:
+        jid = _new_jid(job_dir)
+        entry.update(ansible_job_id=jid, results_file=job_path(job_dir, jid))
+        if job['kind'] == 'command':
+            meta['cmd'] = job['cmd']
+            if item['skip']:
+                _record_skipped(job_dir, jid, job, item['skip'], meta)
+                entry.update(started=True, started_at=meta['started_at'], skipped_run=True)
+                return entry
+            env = job.get('environment') or None
+            program = find_program(job['argv'][0], (env or {}).get('PATH', os.environ.get('PATH')))
+            if program is None:
+                raise JobError('%s: command not found' % job['argv'][0])
+            spec = JobSpec(job_dir, jid, [program] + job['argv'][1:], job['timeout'], job['grace'], cwd=item['cwd'],
+                           env=env, extra_meta=meta, command={'cmd': job['cmd'], 'output_limit': job['output_limit']},
+                           stdin_data=_stdin_bytes(job))
+        else:
+            meta['module'] = job['module']
+            spec = JobSpec(job_dir, jid, job['interpreter'], job['timeout'], job['grace'], cwd=item['cwd'],
+                           extra_meta=meta, stdin_data=item.pop('payload').encode('utf-8', errors='surrogateescape'))
+        started_at = time.time()
+        start_job(spec)
+        entry.update(started=True, started_at=round(started_at, 6))
+    except (JobError, OSError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        entry.update(started=False, failed=True, msg='job %s did not start: %s' % (job['name'], reason))
+        entry.pop('results_file', None)
+        entry.pop('ansible_job_id', None)
+    return entry
+
+
+def _stdin_bytes(job: dict) -> bytes | None:
+    data = job.get('stdin')
+    if data is None:
+        return None
+    if job.get('stdin_add_newline', True) and not data.endswith('\n'):
+        data += '\n'
+    return data.encode('utf-8', errors='surrogateescape')
+
+
+def launch(job_dir: str, plan: dict) -> list:
+    """Check all jobs of ``plan``, then start them in order; return one entry per job."""
+    prepared = prepare(plan)
+    return [start_one(job_dir, item) for item in prepared]
+
+
+__all__ = ('KINDS', 'LaunchError', 'payload_delta', 'apply_payload_delta', 'job_payload', 'resolve_dir', 'check_dir',
+           'find_program', 'skip_reason', 'prepare', 'start_one', 'launch')

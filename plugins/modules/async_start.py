@@ -1,0 +1,287 @@
+#!/usr/bin/python
+# Copyright (c) 2026, parallel.jobs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# The action plugin (plugins/action/async_start.py) checks the jobs and builds
+# the launch plan on the controller; this module carries the plan out on the
+# target in one run. Its options are private to that action plugin.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: async_start
+short_description: Start many asynchronous jobs on a host in one round trip
+version_added: 0.1.0
+author: parallel.jobs contributors
+description:
+  - Starts every job in O(jobs) on each host with one transfer and one remote execution, instead of one task (about six
+    SSH round trips) per job as a C(loop) with C(async) and C(poll=0) costs.
+  - A job is either a command (O(jobs[].cmd) or O(jobs[].argv), optionally through a shell) or any Python module with its
+    arguments (O(jobs[].module) and O(jobs[].args)), run on the target exactly as that module runs under C(async).
+  - Each job runs detached under the same supervisor as M(parallel.jobs.async_wrapper) (same job files, same states, the
+    same time limit, grace period and kill rules), so M(parallel.jobs.async_wait) and M(parallel.jobs.async_status) read
+    these jobs like any other.
+  - Commands run directly under the supervisor with their output streamed to files, so memory stays flat whatever they
+    print, and their output so far shows in M(parallel.jobs.async_status) and M(parallel.jobs.async_wait) while they
+    run. The final result is shaped like M(ansible.builtin.command)'s, with at most O(output_limit) bytes per stream.
+  - Payloads of several jobs using the same module are built once and sent once.
+  - Every job is checked before any starts (on the controller, then on the target); bad input fails the task naming the
+    entry, and nothing starts. A job that fails to start after that (its program is missing, say) is reported by name,
+    the others still start, and the task fails saying so.
+options:
+  jobs:
+    description:
+      - The jobs to start, in order. Each needs a O(jobs[].name) and exactly one of O(jobs[].cmd), O(jobs[].argv) or
+        O(jobs[].module).
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description:
+          - Unique in the call. It names the job in this task's result (RV(jids)), in the result of
+            M(parallel.jobs.async_wait) and M(parallel.jobs.async_status) (as C(job_name), and as C(name) unless the
+            module returns its own C(name)), and in messages.
+        type: str
+        required: true
+      cmd:
+        description:
+          - A command line, split into arguments as M(ansible.builtin.command) does and run without a shell, unless
+            O(jobs[].shell=true).
+        type: str
+      argv:
+        description:
+          - The command as a list of arguments, run without a shell.
+        type: list
+        elements: str
+      shell:
+        description:
+          - Run O(jobs[].cmd) through C(/bin/sh -c) (or O(jobs[].executable)), for pipes, redirections and variables.
+        type: bool
+        default: false
+      executable:
+        description:
+          - The shell to use with O(jobs[].shell=true).
+        type: path
+      chdir:
+        description:
+          - Change into this directory before running the job. Relative paths and C(~) are taken from the home directory
+            of the user the job runs as. Checked on the target before any job starts.
+        type: path
+      environment:
+        description:
+          - Variables added to the job's environment. Values must be strings (quote numbers in YAML).
+        type: dict
+      stdin:
+        description:
+          - Text fed to the command's standard input.
+        type: str
+      stdin_add_newline:
+        description:
+          - Add a newline to O(jobs[].stdin) if it does not end with one, as M(ansible.builtin.command) does.
+        type: bool
+        default: true
+      creates:
+        description:
+          - A path or glob; if it exists when the job would start, the command does not run and its result says so
+            (not changed, C(skipped_run=true)), as with M(ansible.builtin.command).
+        type: path
+      removes:
+        description:
+          - A path or glob; if it does not exist when the job would start, the command does not run.
+        type: path
+      module:
+        description:
+          - The module to run, by FQCN or short name, such as V(ansible.builtin.get_url). Python modules only.
+          - Only the module runs, on the target; work that the module's action plugin would do on the controller (the
+            transfer of a local O(ansible.builtin.copy#module:src) for M(ansible.builtin.copy), template rendering) is
+            not done. Use modules that work from what is on the target.
+        type: str
+      args:
+        description:
+          - The module's arguments.
+        type: dict
+      timeout:
+        description:
+          - This job's time limit; overrides O(timeout).
+        type: int
+      grace:
+        description:
+          - This job's grace period; overrides O(grace).
+        type: float
+      output_limit:
+        description:
+          - This command's output limit; overrides O(output_limit).
+        type: int
+  timeout:
+    description:
+      - Each job's time limit in seconds, as C(async) sets it. When it passes, the supervisor sends SIGTERM to the job and
+        all its descendants, waits O(grace) seconds and sends SIGKILL to whatever is left; the job ends as C(timed_out).
+        V(0) means no limit.
+    type: int
+    default: 3600
+  grace:
+    description:
+      - Seconds between SIGTERM and SIGKILL when a job is stopped.
+    type: float
+    default: 5
+  output_limit:
+    description:
+      - The most bytes of each of a command's stdout and stderr kept in its result (the end of the output, cut at a line
+        start). Longer output stays in full in a file on the target, named in the result as C(stdout_file) or
+        C(stderr_file), with C(stdout_truncated) or C(stderr_truncated) set. Removed with the job's files on cleanup.
+    type: int
+    default: 1048576
+extends_documentation_fragment:
+  - parallel.jobs._attributes
+  - parallel.jobs._attributes.ACTION
+attributes:
+  check_mode:
+    support: full
+    details: Reports which jobs would start, without starting any.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+notes:
+  - Jobs run as the user the task runs as (C(become) applies) in that user's job directory (C(ANSIBLE_ASYNC_DIR),
+    default C(~/.ansible_async), with C(~) expanded on the target). Collect them with the same C(become) settings.
+  - The task's own C(environment) applies to every job; O(jobs[].environment) adds to it per job.
+seealso:
+  - module: parallel.jobs.async_wait
+  - module: parallel.jobs.async_status
+  - module: ansible.builtin.command
+"""
+
+EXAMPLES = r"""
+- name: Start the nightly jobs, one round trip per host
+  parallel.jobs.async_start:
+    timeout: 3600
+    jobs:
+      - name: backup
+        cmd: /usr/local/bin/backup --all
+      - name: report
+        cmd: ./make_report.sh > report.txt
+        shell: true
+        chdir: /srv/reports
+      - name: images
+        argv: [/usr/local/bin/optimise-images, --quality, "85"]
+        environment:
+          NICE: "10"
+      - name: fetch_dump
+        module: ansible.builtin.get_url
+        args:
+          url: https://backup.example.com/latest.sql.gz
+          dest: /var/tmp/latest.sql.gz
+  register: started
+
+- name: Do other work while they run
+  ansible.builtin.debug:
+    msg: "backup runs as job {{ started.jids.backup }}"
+
+- name: Collect them all
+  parallel.jobs.async_wait:
+    jobs: "{{ started }}"
+  register: done
+
+- name: Show the backup's last line
+  ansible.builtin.debug:
+    msg: "{{ (done.jobs | selectattr('job_name', 'equalto', 'backup') | first).stdout_lines[-1] }}"
+"""
+
+RETURN = r"""
+jobs:
+  description:
+    - One entry per job, in the order given. Pass the whole result to M(parallel.jobs.async_wait) or
+      M(parallel.jobs.async_status) (O(parallel.jobs.async_status#module:jids)).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The job's name.
+      type: str
+      sample: backup
+    ansible_job_id:
+      description: The job id. Missing for a job that did not start.
+      type: str
+      sample: j340017655932.4242
+    results_file:
+      description: The job file on the target.
+      type: str
+      sample: /home/deploy/.ansible_async/j340017655932.4242
+    started:
+      description: Whether the job started. In check mode, V(false).
+      type: bool
+    started_at:
+      description: When the job started, in seconds since the epoch (target clock).
+      type: float
+      sample: 1795435200.123
+    skipped_run:
+      description: The command did not run because of O(jobs[].creates) or O(jobs[].removes); its job has already ended.
+      type: bool
+      returned: when true
+    msg:
+      description: Why the job did not start.
+      type: str
+      returned: for a job that did not start
+    cmd:
+      description: The command, for command jobs.
+      type: str
+      returned: for command jobs
+    module:
+      description: The module, for module jobs.
+      type: str
+      returned: for module jobs
+jids:
+  description: The job ids by name, for the jobs that started.
+  returned: always
+  type: dict
+  sample: {backup: j340017655932.4242, report: j88217740031.4242}
+msg:
+  description: How many jobs started, and which did not and why.
+  returned: always
+  type: str
+  sample: started 4 jobs
+"""
+
+import os
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs import (
+    JOB_DIR_DEFAULT,
+    JobError,
+    ensure_job_dir,
+    expand_job_dir,
+)
+from ansible_collections.parallel.jobs.plugins.module_utils._launch import launch
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={
+            '_plan': {'type': 'dict', 'required': True},
+            '_async_dir': {'type': 'str'},
+        },
+        supports_check_mode=False,
+    )
+    plan = module.params['_plan']
+    # Keep the plan (module payloads, arguments) out of the echoed invocation.
+    invocation = {'module_args': {'jobs': [job.get('name') for job in plan.get('jobs', [])]}}
+    try:
+        job_dir = ensure_job_dir(expand_job_dir(module.params['_async_dir'] or os.environ.get('ANSIBLE_ASYNC_DIR')
+                                                or JOB_DIR_DEFAULT))
+        entries = launch(job_dir, plan)
+    except JobError as exc:
+        module.fail_json(msg=str(exc), invocation=invocation)
+    except Exception as exc:  # an unexpected failure must still name itself, not print a bare traceback
+        module.fail_json(msg='async_start failed on the target: %s' % exc, exception=traceback.format_exc(),
+                         invocation=invocation)
+    module.exit_json(changed=any(entry.get('started') for entry in entries), jobs=entries, job_dir=job_dir,
+                     invocation=invocation)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,137 @@
+# Copyright (c) 2026, parallel.jobs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""parallel.jobs.async_start over real SSH: many jobs per call, collected with async_wait."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+
+import pytest
+
+from conftest import TEST_USER
+
+
+@pytest.fixture
+def http_url(tmp_path):
+    """A file served over HTTP on loopback for get_url jobs."""
+    served = tmp_path / 'served'
+    served.mkdir()
+    (served / 'payload.txt').write_text('downloaded body\n')
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield 'http://127.0.0.1:%d/payload.txt' % server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_fifty_commands_and_three_modules_start_in_one_call_per_host(run_playbook, http_url):
+    outcome = run_playbook('start_many.yml', '-e', 'http_url=%s' % http_url)
+    for host in ('host1', 'host2', 'host3'):
+        started = outcome.result('started', host)
+        names = ['cmd%d' % n for n in range(50)] + ['say', 'copy_file', 'download']
+        assert [job['name'] for job in started['jobs']] == names
+        assert all(job['started'] for job in started['jobs'])
+        assert set(started['jids']) == set(names)
+        assert len(set(started['jids'].values())) == 53
+        assert started['msg'] == 'started 53 jobs'
+
+        waited = outcome.result('waited', host)
+        assert waited['counts']['finished'] == 53, waited['msg']
+        by_name = {job['job_name']: job for job in waited['jobs']}
+        assert [job['job_name'] for job in waited['jobs']] == names
+        for n in range(50):
+            job = by_name['cmd%d' % n]
+            assert job['stdout'].startswith('job %d on ' % n)
+            assert job['rc'] == 0 and job['ansible_job_id'] == started['jids']['cmd%d' % n]
+        assert by_name['say']['stdout'] == 'from the command module'
+        assert by_name['copy_file']['changed'] is True
+        assert by_name['copy_file']['dest'] == '/tmp/pj-start-%s.copy' % host
+        assert by_name['download']['status_code'] == 200
+        assert outcome.result('downloaded', host) == 'downloaded body\n'
+
+
+def test_command_output_is_streamed_limited_and_kept_in_a_file(run_playbook):
+    outcome = run_playbook('start_output.yml')
+    talking = outcome.result('talking')
+    assert talking['job_state'] == 'running'
+    assert 'step 2' in talking['stdout'] and 'note 1' in talking['stderr']
+
+    big, talker, small = outcome.result('waited')['jobs']
+    assert big['job_state'] == 'finished' and big['rc'] == 0
+    assert big['stdout'].endswith('x' * 99 + '\nlast line')
+    assert len(big['stdout']) <= 4096 and big['stdout_truncated'] is True
+    assert int(outcome.result('big_file_size')) == 200000 * 100 + len('last line\n')
+    assert outcome.result('big_file_after') is False  # cleanup removed the kept output file
+    # The supervisor streamed 20 MB to a file; its own memory stayed small.
+    assert outcome.result('big_meta')['supervisor_peak_rss'] < 30 * 1024 * 1024
+
+    assert talker['job_state'] == 'timed_out' and talker['timed_out'] is True
+    assert talker['stdout'] == 'step 1\nstep 2\nstep 3' and talker['stderr'] == 'note 1\nnote 2\nnote 3'
+    assert talker['msg'].startswith('Timed out after 6.')
+
+    assert small['stdout'] == '' and small['stdout_truncated'] is True  # output_limit 0 for this job
+    assert small['stdout_file'].endswith(small['ansible_job_id'] + '.stdout')
+
+
+def test_bad_input_is_refused_before_anything_starts(run_playbook):
+    outcome = run_playbook('start_bad_inputs.yml', '-e', 'user=%s' % TEST_USER)
+    assert all(outcome.result('bad_failed'))
+    assert outcome.result('bad') == [
+        "jobs[1]: the name 'twin' is already used by jobs[0]; names must be unique",
+        "jobs[0] 'nothing': give exactly one of cmd, argv or module (none given)",
+        "jobs[0] 'both': give exactly one of cmd, argv or module (got cmd and module)",
+        "jobs[0] 'nosuch': cannot run module nosuch.collection.module: "
+        "The module nosuch.collection.module was not found in configured module paths",
+        "jobs[0] 'env': environment PORT must be a string, not an integer 8080 (quote it in YAML)",
+        "jobs[0] 'where': chdir /nonexistent/dir is not a directory on the target",
+        "jobs[0] 'mixed': shell belongs to command jobs; a module job takes module and args",
+        'jobs[0]: every job needs a name (a non-empty string), to find its result by',
+        "jobs[0] 'late': timeout=-1 must be between 0 and 604800",
+        "jobs[0]: expected a mapping with a name and a cmd, argv or module, not str 'not a list'",
+        'jobs: the list is empty; give at least one job',
+        "jobs[0] 'typo': unknown key chdri (known: args, argv, chdir, cmd, creates, environment, executable, grace, "
+        "module, name, output_limit, removes, shell, stdin, stdin_add_newline, timeout)",
+    ]
+    assert len(outcome.result('with_marker')) == 4
+    unreadable = outcome.result('unreadable')
+    assert unreadable['failed'] is True
+    assert "jobs[1] 'private': chdir /tmp/pj-start-private cannot be entered and read by uid" in unreadable['msg']
+    # Every refused call had a valid job that would have left this marker: none started.
+    assert outcome.result('marker_exists') is False
+
+    partial = outcome.result('partial')
+    assert partial['failed'] is True
+    assert partial['msg'] == ('1 of 3 jobs did not start (the other 2 did): '
+                              'job missing did not start: /nonexistent/program: command not found')
+    assert [job['started'] for job in partial['jobs']] == [True, False, True]
+    assert set(partial['jids']) == {'first', 'third'}
+    waited = outcome.result('partial_wait')
+    assert [(job['job_name'], job['stdout']) for job in waited['jobs']] == [('first', 'first'), ('third', 'third')]
+
+
+def test_become_delegate_to_check_mode_and_command_options(run_playbook):
+    outcome = run_playbook('start_become_delegate.yml', '-e', 'user=%s' % TEST_USER)
+    become_wait = outcome.result('become_wait')
+    stdout = {job['job_name']: job['stdout'] for job in become_wait['jobs']}
+    assert stdout == {'whoami': TEST_USER, 'home': '/home/%s' % TEST_USER, 'module_user': TEST_USER}
+    assert all(job['results_file'].startswith('/home/%s/.ansible_async/' % TEST_USER) for job in become_wait['jobs'])
+
+    delegated = outcome.result('delegated_wait')['jobs'][0]
+    assert delegated['stdout'].split()[2] == '127.0.0.12'  # sshd on host2 ran it
+
+    checked = outcome.result('checked')
+    assert checked['msg'] == 'would start 1 jobs' and checked['jids'] == {}
+    assert outcome.result('check_marker') is False
+
+    jobs = {job['job_name']: job for job in outcome.result('features_wait')['jobs']}
+    assert jobs['in_tmp']['stdout'] == '/tmp'
+    assert jobs['env']['stdout'] == 'hello from job env'
+    assert jobs['task_env']['stdout'] == 'from the task'
+    assert jobs['fed']['stdout'] == 'SHOUT THIS'
+    assert jobs['already_done']['changed'] is False and jobs['already_done']['skipped_run'] is True
+    assert jobs['already_done']['msg'] == 'Did not run command since /etc/hostname exists'

@@ -1,0 +1,103 @@
+# Copyright (c) 2026, parallel.jobs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Unit tests for reading async_start's ``jobs`` option (``plugin_utils/_job_specs.py``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import JobInputError
+from ansible_collections.parallel.jobs.plugins.plugin_utils._job_specs import parse_job_specs
+
+DEFAULTS = {'timeout': 3600, 'grace': 5.0, 'output_limit': 1048576}
+
+
+def test_a_command_string_is_split_like_the_command_module():
+    [spec] = parse_job_specs([{'name': 'copy', 'cmd': "cp 'a file' /tmp/b"}], DEFAULTS)
+    assert spec['kind'] == 'command'
+    assert spec['argv'] == ['cp', 'a file', '/tmp/b']
+    assert spec['cmd'] == "cp 'a file' /tmp/b"
+    assert (spec['timeout'], spec['grace'], spec['output_limit']) == (3600, 5.0, 1048576)
+
+
+def test_shell_runs_the_string_through_sh_or_the_given_executable():
+    specs = parse_job_specs([{'name': 'a', 'cmd': 'echo $HOME | wc -c', 'shell': True},
+                             {'name': 'b', 'cmd': 'echo hi', 'shell': 'yes', 'executable': '/bin/bash'}], DEFAULTS)
+    assert specs[0]['argv'] == ['/bin/sh', '-c', 'echo $HOME | wc -c']
+    assert specs[1]['argv'] == ['/bin/bash', '-c', 'echo hi']
+
+
+def test_argv_is_kept_and_shown_quoted():
+    [spec] = parse_job_specs([{'name': 'a', 'argv': ['echo', 'two words', "it's"]}], DEFAULTS)
+    assert spec['argv'] == ['echo', 'two words', "it's"]
+    assert spec['cmd'] == "echo 'two words' 'it'\"'\"'s'"
+
+
+def test_per_job_limits_override_the_defaults_and_numbers_may_be_strings():
+    [spec] = parse_job_specs([{'name': 'a', 'cmd': 'true', 'timeout': '30', 'grace': 0, 'output_limit': 10}], DEFAULTS)
+    assert (spec['timeout'], spec['grace'], spec['output_limit']) == (30, 0.0, 10)
+
+
+def test_a_module_job_keeps_its_arguments():
+    [spec] = parse_job_specs([{'name': 'get', 'module': 'ansible.builtin.get_url',
+                               'args': {'url': 'http://127.0.0.1/x', 'dest': '/tmp/x'}}], DEFAULTS)
+    assert spec['kind'] == 'module'
+    assert spec['module'] == 'ansible.builtin.get_url'
+    assert spec['args'] == {'url': 'http://127.0.0.1/x', 'dest': '/tmp/x'}
+    assert 'argv' not in spec
+
+
+def test_environment_values_are_strings():
+    [spec] = parse_job_specs([{'name': 'a', 'cmd': 'env', 'environment': {'PORT': '8080'}}], DEFAULTS)
+    assert spec['environment'] == {'PORT': '8080'}
+
+
+@pytest.mark.parametrize('jobs, message', [
+    ('echo hi', "jobs: expected a list of job definitions, not str"),
+    ([], 'jobs: the list is empty'),
+    (['echo hi'], "jobs[0]: expected a mapping with a name and a cmd, argv or module, not str 'echo hi'"),
+    ([{'cmd': 'true'}], 'jobs[0]: every job needs a name'),
+    ([{'name': '', 'cmd': 'true'}], 'jobs[0]: every job needs a name'),
+    ([{'name': 'a\nb', 'cmd': 'true'}], "jobs[0] 'a\\nb': a name is one line"),
+    ([{'name': 'a', 'cmd': 'true'}, {'name': 'a', 'cmd': 'false'}],
+     "jobs[1]: the name 'a' is already used by jobs[0]; names must be unique"),
+    ([{'name': 'a'}], "jobs[0] 'a': give exactly one of cmd, argv or module (none given)"),
+    ([{'name': 'a', 'cmd': 'true', 'module': 'ping'}], "jobs[0] 'a': give exactly one of cmd, argv or module (got cmd and module)"),
+    ([{'name': 'a', 'cmd': 'true', 'argv': ['true']}], "(got cmd and argv)"),
+    ([{'name': 'a', 'cmd': 'true', 'chdri': '/tmp'}], "jobs[0] 'a': unknown key chdri"),
+    ([{'name': 'a', 'cmd': '   '}], "jobs[0] 'a': cmd must be a non-empty string"),
+    ([{'name': 'a', 'cmd': 'echo "unclosed'}], "jobs[0] 'a': cannot split cmd into arguments"),
+    ([{'name': 'a', 'argv': []}], "jobs[0] 'a': argv must be a non-empty list of strings"),
+    ([{'name': 'a', 'argv': 'echo hi'}], "jobs[0] 'a': argv must be a non-empty list of strings"),
+    ([{'name': 'a', 'argv': ['echo', 3]}], "jobs[0] 'a': argv[1] must be a string, not an integer 3"),
+    ([{'name': 'a', 'argv': ['true'], 'shell': True}], "shell: true takes cmd (a string), not argv"),
+    ([{'name': 'a', 'cmd': 'true', 'executable': '/bin/bash'}], 'executable only applies with shell: true'),
+    ([{'name': 'a', 'cmd': 'true', 'shell': 'maybe'}], "jobs[0] 'a': shell must be true or false, not 'maybe'"),
+    ([{'name': 'a', 'cmd': 'true', 'args': {'x': 1}}], "jobs[0] 'a': args belongs to module jobs"),
+    ([{'name': 'a', 'module': 'ping', 'chdir': '/tmp', 'creates': '/x'}], "jobs[0] 'a': creates belongs to command jobs"),
+    ([{'name': 'a', 'module': 'not a module'}], "jobs[0] 'a': module must be a module name"),
+    ([{'name': 'a', 'module': 'ping', 'args': ['x']}], "jobs[0] 'a': args must be a mapping"),
+    ([{'name': 'a', 'cmd': 'env', 'environment': {'PORT': 8080}}],
+     "jobs[0] 'a': environment PORT must be a string, not an integer 8080 (quote it in YAML)"),
+    ([{'name': 'a', 'cmd': 'env', 'environment': {'DEBUG': True}}], "environment DEBUG must be a string, not a boolean"),
+    ([{'name': 'a', 'cmd': 'env', 'environment': {'A=B': 'x'}}], "environment variable name 'A=B' is not valid"),
+    ([{'name': 'a', 'cmd': 'env', 'environment': ['A=B']}], "environment must be a mapping"),
+    ([{'name': 'a', 'cmd': 'true', 'stdin': 5}], "jobs[0] 'a': stdin must be a string, not an integer"),
+    ([{'name': 'a', 'cmd': 'true', 'chdir': ''}], "jobs[0] 'a': chdir must be a non-empty string"),
+    ([{'name': 'a', 'cmd': 'true', 'timeout': -1}], "jobs[0] 'a': timeout=-1 must be between 0 and 604800"),
+    ([{'name': 'a', 'cmd': 'true', 'timeout': 1.5}], "jobs[0] 'a': timeout must be a whole number, not 1.5"),
+    ([{'name': 'a', 'cmd': 'true', 'timeout': 'soon'}], "jobs[0] 'a': timeout must be a whole number, not str 'soon'"),
+    ([{'name': 'a', 'cmd': 'true', 'timeout': True}], "timeout must be a whole number, not a boolean"),
+    ([{'name': 'a', 'cmd': 'true', 'grace': 7200}], "jobs[0] 'a': grace=7200.0 must be between 0.0 and 3600.0"),
+    ([{'name': 'a', 'cmd': 'true', 'output_limit': -5}], "output_limit=-5 must be between 0"),
+])
+def test_bad_input_is_refused_naming_the_entry(jobs, message):
+    with pytest.raises(JobInputError) as caught:
+        parse_job_specs(jobs, DEFAULTS)
+    assert message in str(caught.value)
+
+
+def test_bad_task_level_defaults_are_refused():
+    with pytest.raises(JobInputError, match='timeout=-3 must be between 0 and 604800'):
+        parse_job_specs([{'name': 'a', 'cmd': 'true'}], dict(DEFAULTS, timeout=-3))
