@@ -32,7 +32,7 @@ from ansible_collections.parallel.jobs.plugins.module_utils._jobs import (
     make_jid,
     write_record,
 )
-from ansible_collections.parallel.jobs.plugins.module_utils._supervisor import JobSpec, start_job
+from ansible_collections.parallel.jobs.plugins.module_utils._supervisor import JobSpec, begin_start, confirm_start
 
 KINDS = ('command', 'module')
 # A delta larger than this share of the base is not worth it: the payload goes whole.
@@ -168,9 +168,9 @@ def _record_skipped(job_dir: str, jid: str, job: dict, reason: str, meta: dict) 
         'started': True, 'finished': True, 'ansible_job_id': jid, META_KEY: meta})
 
 
-def start_one(job_dir: str, item: dict) -> dict:
-    """Start one prepared job; return its entry for the result (``started`` false and a
-    ``msg`` if it could not start)."""
+def begin_one(job_dir: str, item: dict) -> dict:
+    """Fork one prepared job's supervisor; return its entry for the result, with the pending start
+    under ``_pending`` (or ``started`` false and a ``msg`` if it could not start)."""
     job = item['job']
     entry = {'name': job['name']}
     meta = {'kind': job['kind'], 'name': job['name']}
@@ -193,16 +193,32 @@ def start_one(job_dir: str, item: dict) -> dict:
         else:
             meta['module'] = job['module']
             spec = JobSpec(job_dir, jid, job['interpreter'], job['timeout'], job['grace'], cwd=item['cwd'],
-                           extra_meta=meta, stdin_data=item.pop('payload').encode('utf-8', errors='surrogateescape'))
-        started_at = time.time()
-        start_job(spec)
-        entry.update(started=True, started_at=round(started_at, 6))
+                           env=job.get('environment') or None, extra_meta=meta,
+                           stdin_data=item.pop('payload').encode('utf-8', errors='surrogateescape'))
+        entry['started_at'] = round(time.time(), 6)
+        entry['_pending'] = begin_start(spec)
     except (JobError, OSError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        entry.update(started=False, failed=True, msg='job %s did not start: %s' % (job['name'], reason))
-        entry.pop('results_file', None)
-        entry.pop('ansible_job_id', None)
+        _not_started(entry, job['name'], exc)
     return entry
+
+
+def confirm_one(entry: dict) -> dict:
+    """Wait until the supervisor forked by begin_one says the job runs."""
+    pending = entry.pop('_pending', None)
+    if pending is not None:
+        try:
+            confirm_start(pending)
+            entry['started'] = True
+        except JobError as exc:
+            _not_started(entry, entry['name'], exc)
+    return entry
+
+
+def _not_started(entry: dict, name: str, exc: Exception) -> None:
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    entry.update(started=False, failed=True, msg='job %s did not start: %s' % (name, reason))
+    for key in ('results_file', 'ansible_job_id', 'started_at'):
+        entry.pop(key, None)
 
 
 def _stdin_bytes(job: dict) -> bytes | None:
@@ -215,10 +231,14 @@ def _stdin_bytes(job: dict) -> bytes | None:
 
 
 def launch(job_dir: str, plan: dict) -> list:
-    """Check all jobs of ``plan``, then start them in order; return one entry per job."""
-    prepared = prepare(plan)
-    return [start_one(job_dir, item) for item in prepared]
+    """Check all jobs of ``plan``, then start them; return one entry per job, in order.
+
+    All supervisors are forked first and confirmed afterwards, so they set up
+    (job file written and synced, job spawned) side by side.
+    """
+    entries = [begin_one(job_dir, item) for item in prepare(plan)]
+    return [confirm_one(entry) for entry in entries]
 
 
 __all__ = ('KINDS', 'LaunchError', 'payload_delta', 'apply_payload_delta', 'job_payload', 'resolve_dir', 'check_dir',
-           'find_program', 'skip_reason', 'prepare', 'start_one', 'launch')
+           'find_program', 'skip_reason', 'prepare', 'begin_one', 'confirm_one', 'launch')

@@ -236,6 +236,14 @@ def start_job(spec: JobSpec) -> None:
     Raises JobError if the job could not be started. The caller may exit at
     once afterwards: the supervisor does not depend on it.
     """
+    confirm_start(begin_start(spec))
+
+
+def begin_start(spec: JobSpec) -> tuple:
+    """Fork ``spec``'s supervisor and return without waiting for it; pass the result to confirm_start.
+
+    Starting many jobs this way lets their supervisors set up side by side.
+    """
     path = job_path(spec.job_dir, spec.jid)
     if os.path.lexists(path):
         raise JobError('job %s already exists in %s' % (spec.jid, spec.job_dir))
@@ -255,6 +263,12 @@ def start_job(spec: JobSpec) -> None:
         finally:
             os._exit(code)
     os.close(write_fd)
+    return first, read_fd
+
+
+def confirm_start(started: tuple) -> None:
+    """Wait for the supervisor forked by begin_start to say the job runs; raise JobError if it does not."""
+    first, read_fd = started
     os.waitpid(first, 0)
     reply = _read_reply(read_fd)
     if not reply.get('ok'):
@@ -681,7 +695,8 @@ def _parse_module_output(text: str) -> dict | None:
 
 __all__ = (
     'GRACE_DEFAULT', 'GRACE_ENV', 'JobSpec', 'parse_grace', 'signal_name', 'set_child_subreaper',
-    'process_tree', 'live_processes', 'signal_processes', 'stop_processes', 'start_job', 'peak_rss',
+    'process_tree', 'live_processes', 'signal_processes', 'stop_processes', 'start_job', 'begin_start',
+    'confirm_start', 'peak_rss',
     'module_result', 'command_result', 'result_chunks', 'stop_job',
 )
 
