@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The main job: starts a lab of sshd hosts on loopback and runs the collection's demo
-# against it through the activated wrapper. Installs what it needs on first run.
+# The main job: starts loopback sshd hosts and runs the seeds' scenario (parallel.jobs.site)
+# against them: MariaDB, the Flask app, both monitors. Installs what it needs on first run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh

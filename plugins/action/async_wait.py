@@ -17,6 +17,7 @@ from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import (
     JobInputError,
     add_output_lines,
     job_label,
+    last_output_line,
     normalize_jobs,
     outcome_message,
     progress_line,
@@ -48,6 +49,7 @@ class ActionModule(ActionBase):
                 'poll': {'type': 'float', 'default': 0.1},
                 'window': {'type': 'float', 'default': 30.0},
                 'cleanup': {'type': 'bool', 'default': True},
+                'show_output': {'type': 'bool', 'default': False},
                 'fail_on': {'type': 'list', 'elements': 'str', 'choices': OUTCOMES, 'default': FAIL_ON_DEFAULT},
             },
         )
@@ -66,7 +68,7 @@ class ActionModule(ActionBase):
         pending = [ref['jid'] for ref in refs]
         started = time.monotonic()
         deadline = started + args['timeout']
-        rounds, reconnects, last_counts = 0, 0, None
+        rounds, reconnects, last_counts, last_lines = 0, 0, None, {}
         while pending:
             window = max(0.0, min(args['window'], deadline - time.monotonic()))
             try:
@@ -94,6 +96,12 @@ class ActionModule(ActionBase):
             if counts != last_counts:
                 display.display(progress_line(host, counts, len(refs)))
                 last_counts = counts
+            if args['show_output']:
+                for jid in pending:
+                    line = last_output_line(entries[jid])
+                    if line and line != last_lines.get(jid):
+                        display.display('%s: %s: %s' % (host, job_label(entries[jid]), line))
+                        last_lines[jid] = line
             if time.monotonic() >= deadline:
                 break
 

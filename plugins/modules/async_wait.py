@@ -53,6 +53,13 @@ options:
         collected, as core's built-in polling does. Lost and corrupt jobs' files are kept for inspection.
     type: bool
     default: true
+  show_output:
+    description:
+      - After each window, print for every job still running the last line it has printed so far (when it changed),
+        for example C(web1: webapp (j1234.567): 14:02:11 +30.0s ok HTTP 200 in 0.004 s). Set O(window) to how often
+        you want to see it; each window is one round trip per host.
+    type: bool
+    default: false
   fail_on:
     description:
       - Which outcomes fail the task. V([]) never fails on how jobs ended (the task still fails on O(timeout)).

@@ -103,6 +103,18 @@ def add_output_lines(entry: dict) -> dict:
     return entry
 
 
+def last_output_line(entry: Mapping, limit: int = 200) -> str:
+    """The last non-blank line a running job printed (stdout, else stderr), shortened to ``limit`` characters."""
+    for key in ('stdout', 'stderr'):
+        text = entry.get(key)
+        if isinstance(text, str):
+            for line in reversed(text.splitlines()):
+                if line.strip():
+                    line = line.rstrip()
+                    return line if len(line) <= limit else line[:limit - 3] + '...'
+    return ''
+
+
 def job_label(entry: Mapping) -> str:
     jid = entry.get('ansible_job_id', '?')
     name = entry.get('job_name')
@@ -139,5 +151,6 @@ def progress_line(host: str, counts: Mapping, total: int) -> str:
     return ', '.join(parts)
 
 
-__all__ = ('FAIL_ON_DEFAULT', 'JobInputError', 'normalize_jobs', 'kind_of', 'describe_value', 'add_output_lines', 'job_label', 'outcome_message',
+__all__ = ('FAIL_ON_DEFAULT', 'JobInputError', 'normalize_jobs', 'kind_of', 'describe_value', 'add_output_lines',
+           'last_output_line', 'job_label', 'outcome_message',
            'progress_line')

@@ -13,6 +13,7 @@ from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import (
     FAIL_ON_DEFAULT,
     JobInputError,
     job_label,
+    last_output_line,
     normalize_jobs,
     outcome_message,
     progress_line,
@@ -277,3 +278,14 @@ def test_progress_line_from_count_states_omits_zero_states():
                + [_entry('j2.%d' % n, JobState.FINISHED) for n in range(6)]
                + [_entry('j3.1', JobState.FAILED, 'rc=1')])
     assert progress_line('web1', count_states(entries), len(entries)) == 'web1: 7/10 jobs ended, 1 failed'
+
+
+@pytest.mark.parametrize('entry, expected', [
+    ({'stdout': 'one\ntwo\n\n'}, 'two'),
+    ({'stdout': '', 'stderr': 'warning: x\n'}, 'warning: x'),
+    ({'stdout': '   \n'}, ''),
+    ({}, ''),
+    ({'stdout': 'x' * 300}, 'x' * 197 + '...'),
+])
+def test_last_output_line(entry, expected):
+    assert last_output_line(entry) == expected
