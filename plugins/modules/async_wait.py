@@ -55,9 +55,9 @@ options:
     default: true
   show_output:
     description:
-      - After each window, print for every job still running the last line it has printed so far (when it changed),
+      - 'After each window, print for every job still running the last line it has printed so far (when it changed),
         for example C(web1: webapp (j1234.567): 14:02:11 +30.0s ok HTTP 200 in 0.004 s). Set O(window) to how often
-        you want to see it; each window is one round trip per host.
+        you want to see it; each window is one round trip per host.'
     type: bool
     default: false
   fail_on:

@@ -36,3 +36,16 @@ def test_changelog_fragments_are_valid():
     proc = subprocess.run([tool('antsibull-changelog'), 'lint'], cwd=str(PROJECT_ROOT), capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0 and not proc.stdout.strip(), proc.stdout + proc.stderr
+
+
+ROLES = sorted(path.name for path in (PROJECT_ROOT / 'roles').iterdir() if (path / 'meta' / 'argument_specs.yml').exists())
+
+
+@pytest.mark.parametrize('name', ROLES)
+def test_role_argument_specs_render(lab, name):
+    proc = subprocess.run([tool('ansible-doc'), '-t', 'role', '--json', 'parallel.jobs.%s' % name],
+                          env=lab.env(activate=False), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    entry_points = json.loads(proc.stdout)['parallel.jobs.%s' % name]['entry_points']
+    assert entry_points['main']['short_description']
+    assert 'README.md' in {path.name for path in (PROJECT_ROOT / 'roles' / name).iterdir()}
