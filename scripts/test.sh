@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test command: unit tests, then integration tests over real SSH (private sshd hosts on
 # 127.0.0.x that the tests start and stop), under ansible-core 2.19 on Python 3.11 and
-# ansible-core 2.21 on Python 3.13. Extra arguments go to pytest (e.g. -k lost).
+# ansible-core 2.21 on Python 3.13, then `molecule test --all` for the roles and the scenario
+# (sshd hosts on 127.0.0.41+, MariaDB and the Flask app installed on this machine).
+# Extra arguments go to pytest (e.g. -k lost) and skip molecule.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -22,5 +24,13 @@ if PYTHON_313=$(find_python 3.13); then
 else
     echo "=== ansible-core 2.21 NOT TESTED: no Python 3.13 on this machine (pyenv install 3.13 to add it)" >&2
     status=1
+fi
+if [ $# -eq 0 ]; then
+    echo "=== molecule test --all (ansible-core 2.19)"
+    # A private ANSIBLE_HOME: molecule installs the collection and keeps its state there, not in ~/.ansible.
+    molecule_home=$(mktemp -d)
+    (cd "$PROJECT_ROOT" && ANSIBLE_HOME="$molecule_home" PATH="$PROJECT_ROOT/.venv/bin:$PATH" CI=true NO_COLOR=1 \
+        .venv/bin/molecule test --all </dev/null) || status=1
+    rm -rf "$molecule_home"
 fi
 exit $status

@@ -12,6 +12,7 @@ users run it.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -167,10 +168,16 @@ class SshLab:
     def inventory(self) -> Path:
         return self.dir / 'inventory.ini'
 
-    def write_inventory(self, groups: dict | None = None, extra_vars: dict | None = None) -> Path:
+    def write_inventory(self, groups: dict | None = None, extra_vars: dict | None = None,
+                        aliases: dict | None = None) -> Path:
+        """Write the inventory; ``aliases`` (optional) maps extra inventory names to lab host names whose sshd
+        they share, so that many inventory hosts need only a few sshd processes (listed in [lab] too)."""
         lines = ['[lab]']
         for host in self.hosts:
             lines.append('%s ansible_host=%s ansible_port=%d' % (host.name, host.address, host.port))
+        by_name = {host.name: host for host in self.hosts}
+        for alias, name in (aliases or {}).items():
+            lines.append('%s ansible_host=%s ansible_port=%d' % (alias, by_name[name].address, by_name[name].port))
         for group, members in (groups or {}).items():
             lines.append('')
             lines.append('[%s]' % group)
@@ -229,3 +236,74 @@ def activation_env(collection_dir: Path) -> dict:
         'ANSIBLE_LIBRARY': str(collection_dir / 'plugins' / 'modules'),
         'ANSIBLE_ACTION_PLUGINS': str(collection_dir / 'plugins' / 'action'),
     }
+
+
+# ---------------------------------------------------------------------------
+# Command line, for harnesses that start and stop hosts in separate steps (molecule's create/destroy)
+
+STATE_FILE = 'lab.json'
+
+
+def start_detached(workdir: Path, names: list, first_address: int) -> dict:
+    """Start sshd hosts that outlive this process; record their pids in ``workdir/lab.json``."""
+    lab = SshLab(names=names, first_address=first_address, workdir=str(workdir), install=False)
+    lab.start()
+    state = {'key': str(lab.key), 'python': target_python(),
+             'hosts': [{'name': host.name, 'address': host.address, 'port': host.port, 'pid': host.process.pid}
+                       for host in lab.hosts]}
+    (workdir / STATE_FILE).write_text(json.dumps(state, indent=2))
+    return state
+
+
+def stop_detached(workdir: Path) -> list:
+    """Stop the sshd hosts recorded in ``workdir/lab.json``, by pid; return the pids stopped."""
+    path = workdir / STATE_FILE
+    if not path.exists():
+        return []
+    stopped = []
+    for host in json.loads(path.read_text())['hosts']:
+        try:
+            with open('/proc/%d/cmdline' % host['pid'], 'rb') as handle:
+                if SSHD.encode() not in handle.read():
+                    continue  # the pid was reused by something else: not ours to stop
+            os.kill(host['pid'], signal.SIGTERM)
+            stopped.append(host['pid'])
+        except (OSError, ProcessLookupError):
+            continue
+    for pid in stopped:
+        for _attempt in range(100):
+            if not os.path.exists('/proc/%d' % pid):
+                break
+            time.sleep(0.05)
+    path.unlink()
+    return stopped
+
+
+def main(argv=None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description='Start or stop loopback sshd test hosts that outlive this command.')
+    sub = parser.add_subparsers(dest='command', required=True)
+    start = sub.add_parser('start', help='start hosts; print their state as JSON')
+    start.add_argument('--dir', required=True, type=Path)
+    start.add_argument('--names', required=True, help='comma-separated host names')
+    start.add_argument('--first-address', type=int, default=11, help='last octet of the first 127.0.0.x address')
+    start.add_argument('--instance-config', type=Path,
+                       help="also write how to reach each host as molecule's instance config (JSON is YAML)")
+    stop = sub.add_parser('stop', help='stop the hosts recorded in --dir, by pid')
+    stop.add_argument('--dir', required=True, type=Path)
+    options = parser.parse_args(argv)
+    if options.command == 'start':
+        state = start_detached(options.dir, options.names.split(','), options.first_address)
+        if options.instance_config:
+            options.instance_config.write_text(json.dumps([
+                {'instance': host['name'], 'address': host['address'], 'port': host['port'], 'user': 'root',
+                 'identity_file': state['key']} for host in state['hosts']], indent=2))
+        print(json.dumps(state))
+    else:
+        print(json.dumps({'stopped': stop_detached(options.dir)}))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

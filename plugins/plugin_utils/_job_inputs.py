@@ -122,14 +122,24 @@ def job_label(entry: Mapping) -> str:
 
 
 def outcome_message(entries: Sequence, fail_on: Sequence) -> str:
-    """One line on how the jobs ended, naming each one that counts as a failure and why."""
+    """One line on how the jobs ended, naming each one that ended badly and why; those that
+    ``fail_on`` leaves out are named too, as not failing the task."""
     bad = [entry for entry in entries if entry.get('job_state') in fail_on]
+    tolerated = [entry for entry in entries
+                 if entry.get('job_state') in FAIL_ON_DEFAULT and entry.get('job_state') not in fail_on]
     total = len(entries)
-    if not bad:
+    if bad:
+        msg = '%d of %d jobs failed: %s' % (len(bad), total, _details(bad))
+    else:
         ended = sum(1 for entry in entries if entry.get('finished'))
-        return 'all %d jobs ended' % total if ended == total else '%d of %d jobs ended' % (ended, total)
-    details = ', '.join('%s %s' % (job_label(entry), _reason(entry)) for entry in bad)
-    return '%d of %d jobs failed: %s' % (len(bad), total, details)
+        msg = 'all %d jobs ended' % total if ended == total else '%d of %d jobs ended' % (ended, total)
+    if tolerated:
+        msg += '; ended badly but not failing the task (fail_on): %s' % _details(tolerated)
+    return msg
+
+
+def _details(entries: Sequence) -> str:
+    return ', '.join('%s %s' % (job_label(entry), _reason(entry)) for entry in entries)
 
 
 def _reason(entry: Mapping) -> str:

@@ -248,11 +248,16 @@ def test_outcome_message_fail_on_filters_what_counts():
         _entry('j1.3', JobState.TIMED_OUT, 'timed out'),
         _entry('j1.4', JobState.FINISHED, 'finished'),
     ]
-    assert outcome_message(entries, [JobState.FAILED]) == '1 of 4 jobs failed: j1.1 rc=2'
+    assert outcome_message(entries, [JobState.FAILED]) == (
+        '1 of 4 jobs failed: j1.1 rc=2; ended badly but not failing the task (fail_on): '
+        'j1.2 lost (its supervisor (pid 42) is gone), j1.3 timed out (timed out)')
     assert outcome_message(entries, [JobState.LOST, JobState.TIMED_OUT]) == (
-        '2 of 4 jobs failed: j1.2 lost (its supervisor (pid 42) is gone), j1.3 timed out (timed out)')
-    # Nothing counts as a failure: every job has ended all the same.
-    assert outcome_message(entries, []) == 'all 4 jobs ended'
+        '2 of 4 jobs failed: j1.2 lost (its supervisor (pid 42) is gone), j1.3 timed out (timed out); '
+        'ended badly but not failing the task (fail_on): j1.1 rc=2')
+    # Nothing counts as a failure: every job has ended, and the bad endings are still named.
+    assert outcome_message(entries, []) == (
+        'all 4 jobs ended; ended badly but not failing the task (fail_on): j1.1 rc=2, '
+        'j1.2 lost (its supervisor (pid 42) is gone), j1.3 timed out (timed out)')
 
 
 def test_fail_on_default_is_every_bad_ending():
