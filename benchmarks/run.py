@@ -1,23 +1,36 @@
 # Copyright (c) 2026, parallel.jobs contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Benchmark: parallel.jobs against core's async, side by side in one run on the same loopback hosts.
+"""Benchmark: parallel.jobs against core's async and Mitogen, side by side in one run on the same loopback hosts.
 
-Every figure is measured in the same run for both sides, alternating, and reported
-as a ratio: absolute seconds on a shared 2-core machine move from run to run.
-Timings come from the play's own task timings (callback_plugins/bench_timer.py);
-ssh/sftp spawns are counted by wrapping the ssh and sftp executables.
+Every figure is measured in the same run for every side, alternating the order
+from one repetition to the next, and reported as median (min-max) with ratios:
+absolute seconds on a shared 2-core machine move from run to run. Timings come
+from the play's own task timings (callback_plugins/bench_timer.py); ssh/sftp
+spawns are counted by wrapping the ssh and sftp executables; module runs are
+counted from the results (async_status attempts, async_wait rounds).
 
-    .venv/bin/python benchmarks/run.py [--repeat N] [--only SCENARIO ...]
+Sides of the job scenarios:
+  core       core's seed pattern: a launch loop of async poll-0 tasks, then async_status + until + delay 1 in a loop
+  mitogen    the same seed pattern under Mitogen's mitogen_linear strategy
+  ours-loop  the same launch loop through our activated wrapper, then parallel.jobs.async_wait
+  ours       parallel.jobs.async_start (all of a host's jobs in one module run), then parallel.jobs.async_wait
+
+    scripts/bench.sh [--quick] [--repeat N] [--only SCENARIO ...] [--sides SIDE ...]    (or: make bench)
+    .venv-bench/bin/python benchmarks/run.py --render benchmarks/results/bench-*.json  (docs from saved results)
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import importlib.metadata
+import importlib.util
 import json
 import os
 import platform
+import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -33,12 +46,101 @@ from tests.sshlab import SshLab, tool  # noqa: E402
 
 RESULTS_DIR = HERE / 'results'
 MARKDOWN = HERE.parent / 'docs' / 'benchmarks.md'
-DESCRIPTIONS = {
-    'one10': '10 jobs of 2 s on one host',
-    'one50': '50 jobs of 2 s on one host',
-    'hosts20': '5 jobs of 2 s on each of 20 hosts (forks 20)',
-    'output': 'one job whose module prints about 200 MB (slurp of a 150 MB file)',
+FORMAT_VERSION = 2
+
+SIDES = ('core', 'mitogen', 'ours-loop', 'ours')
+# playbook, whether our wrapper is activated, whether Mitogen's strategy runs the play
+SIDE_SETUP = {
+    'core': ('jobs_core.yml', False, False),
+    'mitogen': ('jobs_core.yml', False, True),
+    'ours-loop': ('jobs_ours_loop.yml', True, False),
+    'ours': ('jobs_ours.yml', False, False),
 }
+SEED_SIDES = ('core', 'mitogen')
+# Sides that launch with one task per job take 5 to 100 times as long as the others: they run --repeat-slow times
+# (default 1), the others --repeat times (default 3), so that the close contest (Mitogen against ours) gets the
+# repetitions and the whole run stays near 25 minutes on a 2-core machine.
+SLOW_SIDES = ('core', 'ours-loop')
+# ours-loop is there to compare the waits after the same launch loop; scenario 1 (one host, N jobs) needs it.
+SCENARIO_2_3_SIDES = ('core', 'mitogen', 'ours')
+
+# Figures measured with Mitogen before this benchmark existed (issue 7), shown next to ours for reference.
+MITOGEN_REFERENCE = {'one50': 4.5, 'hosts20': 5.6, 'shuf50': 11.9}
+
+METRICS = {
+    'launch': 'launch (s)',
+    'wait': 'wait (s)',
+    'total': 'total (s)',
+    'ideal': 'ideal: longest job (s)',
+    'total_over_ideal': 'total / ideal',
+    'launch_per_job': 'launch per job (s)',
+    'lag_mean': 'detection lag, mean (s)',
+    'lag_max': 'detection lag, max (s)',
+    'result_lag_mean': 'result-in-hand lag, mean (s)',
+    'result_lag_max': 'result-in-hand lag, max (s)',
+    'spawns_launch': 'ssh+sftp spawns, launch',
+    'spawns_wait': 'ssh+sftp spawns, wait',
+    'spawns_total': 'ssh+sftp spawns, launch to end of wait',
+    'module_runs_launch_per_host': 'module runs per host, launch',
+    'module_runs_wait_per_host': 'module runs per host, wait',
+    'wrapper_peak_rss_mb': 'wrapper/supervisor peak RSS on the target (MB)',
+    'read_result_s': 'time to read the finished result (s)',
+    'kill_to_lost_s': 'kill to reported lost (s)',
+}
+NO_RATIO = ('ideal',)
+
+
+def _shuffled(values: list, seed: int = 7) -> list:
+    values = list(values)
+    random.Random(seed).shuffle(values)
+    return values
+
+
+def scenarios(quick: bool) -> dict:
+    """Every scenario: kind, description and size. ``--quick`` keeps the names with tiny sizes, for smoke tests."""
+    def jobs(description, durations, hosts=1, forks=5, group='1', sides=SIDES, aliases=False, base=None):
+        return {'kind': 'jobs', 'description': description, 'durations': durations, 'hosts': hosts, 'forks': forks,
+                'group': group, 'sides': list(sides if group == '1' or group == '6' else SCENARIO_2_3_SIDES),
+                'aliases': aliases, 'extrapolate_from': base}
+
+    if quick:
+        return {
+            'one1': jobs('1 job of 2 s on one host', [2]),
+            'one10': jobs('QUICK: 3 jobs of 2 s on one host', [2] * 3),
+            'one50': jobs('QUICK: 5 jobs of 2 s on one host', [2] * 5),
+            'asc10': jobs('QUICK: 3 jobs of 1..3 s, ascending', [1, 2, 3], group='2'),
+            'desc10': jobs('QUICK: 3 jobs of 3..1 s, descending', [3, 2, 1], group='2'),
+            'shuf50': jobs('QUICK: 6 jobs of 1..3 s, shuffled', _shuffled([1, 2, 3] * 2), group='2'),
+            'hosts20': jobs('QUICK: 2 jobs of 2 s on each of 3 hosts (forks 3)', [2] * 2, hosts=3, forks=3,
+                            group='3'),
+            'output': {'kind': 'output', 'description': 'QUICK: one job whose module prints about 5 MB',
+                       'megabytes': 5, 'sides': ['core', 'ours']},
+            'lost': {'kind': 'lost', 'description': 'a job whose supervisor is SIGKILLed mid-run', 'sides': ['ours']},
+            'scale500': jobs('QUICK: 20 jobs of 2 s on one host', [2] * 20, group='6', sides=['ours'],
+                             base='one50'),
+            'scale100h': jobs('QUICK: 2 jobs of 2 s on each of 6 inventory hosts over 3 sshd addresses (forks 6)',
+                              [2] * 2, hosts=6, forks=6, group='6', sides=['ours'], aliases=True,
+                              base='hosts20'),
+        }
+    return {
+        'one1': jobs('1 job of 2 s on one host', [2]),
+        'one10': jobs('10 jobs of 2 s on one host', [2] * 10),
+        'one50': jobs('50 jobs of 2 s on one host', [2] * 50),
+        'asc10': jobs('10 jobs of 1..10 s on one host, ascending', list(range(1, 11)), group='2'),
+        'desc10': jobs('10 jobs of 10..1 s on one host, descending', list(range(10, 0, -1)), group='2'),
+        'shuf50': jobs('50 jobs of 1..10 s on one host, shuffled (fixed seed)', _shuffled(list(range(1, 11)) * 5),
+                       group='2'),
+        'hosts20': jobs('5 jobs of 2 s on each of 20 hosts (forks 20)', [2] * 5, hosts=20, forks=20, group='3'),
+        'output': {'kind': 'output', 'description': 'one job whose module prints about 200 MB (slurp of a 150 MB file)',
+                   'megabytes': 200, 'sides': ['core', 'ours']},
+        'lost': {'kind': 'lost', 'description': 'a job whose supervisor is SIGKILLed mid-run', 'sides': ['ours']},
+        'scale500': jobs('500 jobs of 2 s on one host', [2] * 500, group='6', sides=['ours'], base='one50'),
+        'scale100h': jobs('10 jobs of 2 s on each of 100 inventory hosts over 20 sshd addresses (forks 50)', [2] * 10,
+                          hosts=100, forks=50, group='6', sides=['ours'], aliases=True, base='hosts20'),
+    }
+
+
+# -- running plays -------------------------------------------------------------
 
 
 def _spawn_wrappers(directory: Path) -> dict:
@@ -53,6 +155,22 @@ def _spawn_wrappers(directory: Path) -> dict:
     return paths
 
 
+def mitogen_env() -> dict | None:
+    """What enables Mitogen's strategy for one play, or None when Mitogen is not installed in this interpreter."""
+    spec = importlib.util.find_spec('ansible_mitogen')
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return {'ANSIBLE_STRATEGY_PLUGINS': str(Path(list(spec.submodule_search_locations)[0]) / 'plugins' / 'strategy'),
+            'ANSIBLE_STRATEGY': 'mitogen_linear'}
+
+
+def _version(distribution: str) -> str | None:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def _epoch(stamp: str) -> float:
     """The command module's local 'end' timestamp as epoch seconds (targets share the controller's clock here)."""
     return datetime.datetime.strptime(stamp, '%Y-%m-%d %H:%M:%S.%f').timestamp()
@@ -64,11 +182,14 @@ class Runner:
         self.workdir = workdir
         self.wrappers = _spawn_wrappers(workdir)
 
-    def playbook(self, playbook: str, side: str, hosts: list, extra: dict, forks: int) -> dict:
+    def playbook(self, playbook: str, hosts: list, extra: dict, forks: int, activate: bool = False,
+                 mitogen: bool = False) -> dict:
         timer_out = self.workdir / 'timer.json'
         spawn_log = self.workdir / 'spawns.log'
         spawn_log.write_text('')
-        env = self.lab.env(activate=(side != 'core'))
+        if timer_out.exists():
+            timer_out.unlink()
+        env = self.lab.env(activate=activate)
         env.update({
             'ANSIBLE_CALLBACK_PLUGINS': str(HERE / 'callback_plugins'),
             'ANSIBLE_CALLBACKS_ENABLED': 'bench_timer',
@@ -78,12 +199,17 @@ class Runner:
             'ANSIBLE_SFTP_EXECUTABLE': self.wrappers['sftp'],
             'ANSIBLE_FORKS': str(forks),
         })
+        if mitogen:
+            env.update(mitogen_env())
+        # The job list goes in a file: 500 jobs are too long for a readable command line.
+        extra_file = self.workdir / 'extra_vars.json'
+        extra_file.write_text(json.dumps(extra))
         args = [tool('ansible-playbook'), str(HERE / 'playbooks' / playbook), '--limit', ','.join(hosts),
-                '-e', json.dumps(extra)]
+                '-e', '@' + str(extra_file)]
         proc = subprocess.run(args, env=env, cwd=str(self.lab.dir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, stdin=subprocess.DEVNULL)
+                              text=True, stdin=subprocess.DEVNULL, timeout=3600)
         if proc.returncode != 0:
-            raise RuntimeError('%s (%s) failed:\n%s' % (playbook, side, proc.stdout[-4000:]))
+            raise RuntimeError('%s failed (rc=%d):\n%s' % (playbook, proc.returncode, proc.stdout[-3000:]))
         timings = json.loads(timer_out.read_text())
         timings['spawns'] = [float(line.split()[0]) for line in spawn_log.read_text().split('\n') if line.strip()]
         return timings
@@ -96,44 +222,71 @@ def _phase(timings: dict, name: str) -> dict:
     raise KeyError(name)
 
 
-def measure_jobs(runner: Runner, side: str, hosts: list, jobs_per_host: int, durations: list) -> dict:
-    waiter = 'core' if side == 'core' else 'async_wait'
-    timings = runner.playbook('jobs.yml', side, hosts, {'jobs_per_host': jobs_per_host, 'durations': durations,
-                                                         'waiter': waiter}, forks=max(5, len(hosts)))
+def _per_host_max(counts: dict) -> int:
+    return max(counts.values()) if counts else 0
+
+
+def measure_jobs(runner: Runner, side: str, hosts: list, durations: list, forks: int) -> dict:
+    playbook, activate, mitogen = SIDE_SETUP[side]
+    job_list = [{'name': 'job%d' % index, 'cmd': 'sleep %s' % duration} for index, duration in enumerate(durations)]
+    timings = runner.playbook(playbook, hosts, {'job_list': job_list}, forks=forks, activate=activate, mitogen=mitogen)
     launch, wait = _phase(timings, 'launch'), _phase(timings, 'wait')
     launch_end = max(result['time'] for result in launch['results'])
     wait_end = max(result['time'] for result in wait['results'])
-    # Lag: from a job's end (or the start of the wait, if it ended before anyone looked) to when the
-    # controller had its result. Notice lag: to when the waiting side first saw it end (for core's
-    # loop that is the controller; for async_wait, the target, which then reports all jobs at once).
-    lags, notice_lags, module_runs = [], [], {}
+
+    # Module runs in the launch: one per loop item, or one async_start run per host.
+    launch_runs = {}
+    items = [result for result in launch['results'] if result['item']]
+    for result in items or launch['results']:
+        launch_runs[result['host']] = launch_runs.get(result['host'], 0) + 1
+
+    # Lags are taken from a job's end, or from the start of the wait if the job had ended before anyone looked.
+    # Detection lag: to when the waiting side first saw the job end (seed pattern: the controller, which gets
+    # each job's result as its async_status loop item ends; async_wait: the target, which then reports all of
+    # the host's jobs at once). Result-in-hand lag: to when the controller had the job's result, every side.
+    lags, result_lags, wait_runs, bad = [], [], {}, []
     for result in wait['results']:
-        if side == 'core':
+        if side in SEED_SIDES:
             if not result['item']:
                 continue  # the loop's aggregated result, after the items
-            lags.append(result['time'] - max(_epoch(result['end']), wait['start']))
-            notice_lags.append(lags[-1])
-            module_runs[result['host']] = module_runs.get(result['host'], 0) + result.get('attempts', 1)
+            if not result.get('finished') or result.get('rc') != 0 or not result.get('end'):
+                bad.append(result)
+                continue
+            ended = max(_epoch(result['end']), wait['start'])
+            lags.append(result['time'] - ended)
+            result_lags.append(lags[-1])
+            wait_runs[result['host']] = wait_runs.get(result['host'], 0) + result.get('attempts', 1)
         else:
             for job in result['jobs']:
-                ended = max(_epoch(job['end']), wait['start'])
-                lags.append(result['time'] - ended)
-                notice_lags.append((job['noticed'] or result['time']) - ended)
+                if job['job_state'] != 'finished' or job.get('rc') != 0:
+                    bad.append(job)
+                    continue
+                ended = max(_epoch(job['end']) if job.get('end') else job['ended_at'], wait['start'])
+                lags.append((job['noticed'] or result['time']) - ended)
+                result_lags.append(result['time'] - ended)
             # The wait's windows, plus the one run that removes the collected jobs' files.
-            module_runs[result['host']] = result['rounds'] + 1
+            wait_runs[result['host']] = result['rounds'] + 1
+    if bad or len(lags) != len(hosts) * len(durations):
+        raise RuntimeError('%d of %d jobs did not finish cleanly: %s' % (
+            len(hosts) * len(durations) - len(lags), len(hosts) * len(durations), json.dumps(bad[:3])))
     spawns = timings['spawns']
+    total = wait_end - launch['start']
     return {
         'launch': launch_end - launch['start'],
         'wait': wait_end - wait['start'],
-        'total': wait_end - launch['start'],
-        'ideal': max(durations),
+        'total': total,
+        'ideal': float(max(durations)),
+        'total_over_ideal': total / max(durations),
+        'launch_per_job': (launch_end - launch['start']) / (len(hosts) * len(durations)),
         'lag_mean': statistics.mean(lags),
         'lag_max': max(lags),
-        'notice_lag_mean': statistics.mean(notice_lags),
-        'notice_lag_max': max(notice_lags),
+        'result_lag_mean': statistics.mean(result_lags),
+        'result_lag_max': max(result_lags),
         'spawns_launch': sum(1 for t in spawns if launch['start'] <= t <= launch_end),
         'spawns_wait': sum(1 for t in spawns if wait['start'] <= t <= wait_end),
-        'module_runs_wait_per_host': max(module_runs.values()),
+        'spawns_total': sum(1 for t in spawns if launch['start'] <= t <= wait_end),
+        'module_runs_launch_per_host': _per_host_max(launch_runs),
+        'module_runs_wait_per_host': _per_host_max(wait_runs),
     }
 
 
@@ -171,128 +324,448 @@ class PeakSampler(threading.Thread):
 def measure_big_output(runner: Runner, side: str, host: str, megabytes: int) -> dict:
     sampler = PeakSampler()
     sampler.start()
-    timings = runner.playbook('big_output.yml', side, [host], {'megabytes': megabytes}, forks=5)
-    peak = sampler.stop()
+    try:
+        timings = runner.playbook('big_output.yml', [host], {'megabytes': megabytes}, forks=5,
+                                  activate=(side == 'ours'))
+    finally:
+        peak = sampler.stop()
     read = _phase(timings, 'read result')
     return {'wrapper_peak_rss_mb': peak / 1024 / 1024,
             'read_result_s': max(result['time'] for result in read['results']) - read['start']}
 
 
 def measure_lost(runner: Runner, host: str) -> dict:
-    timings = runner.playbook('lost.yml', 'ours', [host], {}, forks=5)
+    timings = runner.playbook('lost.yml', [host], {}, forks=5, activate=True)
     kill = _phase(timings, 'kill supervisor')
     wait = _phase(timings, 'wait')
-    return {'kill_to_lost_s': wait['results'][0]['time'] - kill['results'][0]['time'],
-            'state': wait['results'][0]['jobs'][0]['job_state']}
+    state = wait['results'][0]['jobs'][0]['job_state']
+    if state != 'lost':
+        raise RuntimeError('the killed job read %r, not lost' % state)
+    return {'kill_to_lost_s': wait['results'][0]['time'] - kill['results'][0]['time']}
 
 
-def _fmt(value) -> str:
-    return '%.2f' % value if isinstance(value, float) else str(value)
+# -- summaries -----------------------------------------------------------------
 
 
 def summarize(samples: list) -> dict:
-    keys = samples[0].keys()
+    keys = [key for key, value in samples[0].items() if isinstance(value, (int, float))]
     return {key: {'median': statistics.median(s[key] for s in samples), 'min': min(s[key] for s in samples),
-                  'max': max(s[key] for s in samples)} for key in keys if isinstance(samples[0][key], (int, float))}
+                  'max': max(s[key] for s in samples)} for key in keys}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--repeat', type=int, default=1, help='repetitions of each scenario (alternating sides)')
-    parser.add_argument('--only', nargs='*', default=None, help='scenarios to run: one10 one50 hosts20 output lost')
-    parser.add_argument('--render', metavar='JSON', nargs='+',
-                        help='only write docs/benchmarks.md from saved results files (later files add scenarios)')
-    options = parser.parse_args()
-    if options.render:
-        reports = [json.loads(Path(path).read_text()) for path in options.render]
-        for later in reports[1:]:
-            reports[0]['scenarios'].update(later['scenarios'])
-            reports[0]['started'] += ', ' + later['started']
-        write_markdown(reports[0])
-        return 0
-    chosen = options.only or ['one10', 'one50', 'hosts20', 'output', 'lost']
-    report = {'machine': '%s, %d cores, Python %s' % (platform.platform(), os.cpu_count(), platform.python_version()),
-              'ansible_core': subprocess.run([tool('ansible'), '--version'], capture_output=True,
-                                             text=True).stdout.split('\n')[0],
-              'started': time.strftime('%Y-%m-%d %H:%M:%S'), 'scenarios': {}}
-    workdir = Path(tempfile.mkdtemp(prefix='pj-bench-'))
-    with SshLab(20, workdir=str(workdir / 'lab')) as lab:
-        runner = Runner(lab, workdir)
-        cases = {
-            'one10': (['host1'], 10, [2]),
-            'one50': (['host1'], 50, [2]),
-            'hosts20': (['host%d' % i for i in range(1, 21)], 5, [2]),
-        }
-        for name in chosen:
-            if name in cases:
-                hosts, per_host, durations = cases[name]
-                samples = {'core': [], 'ours': []}
-                for repetition in range(options.repeat):
-                    order = ('core', 'ours') if repetition % 2 == 0 else ('ours', 'core')
-                    for side in order:
-                        samples[side].append(measure_jobs(runner, side, hosts, per_host, durations))
-                        print('%s %s: %s' % (name, side, {k: _fmt(v) for k, v in samples[side][-1].items()}),
-                              flush=True)
-                report['scenarios'][name] = {side: summarize(values) for side, values in samples.items()}
-            elif name == 'output':
-                samples = {'core': [], 'ours': []}
-                for side in ('core', 'ours'):
-                    samples[side].append(measure_big_output(runner, side, 'host1', 200))
-                    print('output %s: %s' % (side, {k: _fmt(v) for k, v in samples[side][-1].items()}), flush=True)
-                report['scenarios'][name] = {side: summarize(values) for side, values in samples.items()}
-            elif name == 'lost':
-                result = measure_lost(runner, 'host1')
-                print('lost ours: %s' % result, flush=True)
-                report['scenarios'][name] = {'ours': result}
-    RESULTS_DIR.mkdir(exist_ok=True)
-    out = RESULTS_DIR / ('bench-%s.json' % time.strftime('%Y%m%d-%H%M%S'))
-    out.write_text(json.dumps(report, indent=2))
-    print_table(report)
-    write_markdown(report)
-    print('results: %s and %s' % (out, MARKDOWN))
-    return 0
+def extrapolate(report: dict) -> None:
+    """Core's figures for the scale scenarios, linear in the number of jobs from a smaller scenario of the same run.
+
+    Launch and wait both cost a fixed amount of controller work per job (one task, or one async_status attempt,
+    per job), and the 2-core controller is CPU-bound, so time and spawns scale with the jobs in all; module runs
+    per host scale with the jobs per host. Lags are not extrapolated.
+    """
+    for name, scenario in report['scenarios'].items():
+        base_name = scenario.get('extrapolate_from')
+        if not base_name or 'core' in scenario['sides'] or base_name not in report['scenarios']:
+            continue
+        base = report['scenarios'][base_name]
+        core = base['sides'].get('core')
+        if not core or not core.get('summary'):
+            continue
+        jobs, base_jobs = scenario['hosts'] * len(scenario['durations']), base['hosts'] * len(base['durations'])
+        per_host = len(scenario['durations']) / len(base['durations'])
+        factor = jobs / base_jobs
+        summary = {}
+        for key in ('launch', 'wait', 'total', 'spawns_launch', 'spawns_wait', 'spawns_total'):
+            summary[key] = {'median': core['summary'][key]['median'] * factor}
+        for key in ('module_runs_launch_per_host', 'module_runs_wait_per_host'):
+            summary[key] = {'median': core['summary'][key]['median'] * per_host}
+        summary['launch_per_job'] = {'median': core['summary']['launch_per_job']['median']}
+        summary['ideal'] = {'median': float(max(scenario['durations']))}
+        summary['total_over_ideal'] = {'median': summary['total']['median'] / max(scenario['durations'])}
+        scenario['sides']['core'] = {
+            'n': 0, 'summary': summary, 'extrapolated': True,
+            'note': "core's figures extrapolated, not measured: %s's core medians x %g (jobs in all; module runs per "
+                    'host x %g)' % (base_name, factor, per_host)}
+
+
+def _upgrade(report: dict) -> dict:
+    """Results files written before format 2 (core and ours only; 'ours' then launched with the loop)."""
+    if report.get('version') == FORMAT_VERSION:
+        return report
+    old = report['scenarios']
+    report.update(version=FORMAT_VERSION, scenarios={}, notes=['converted from a format 1 results file'])
+    for name, sides in old.items():
+        entry = {'kind': 'jobs' if name not in ('output', 'lost') else name, 'sides': {},
+                 'description': scenarios(False).get(name, {}).get('description', name)}
+        for side, summary in sides.items():
+            if name == 'lost':
+                summary = {key: {'median': value, 'min': value, 'max': value} for key, value in summary.items()
+                           if isinstance(value, (int, float))}
+            elif entry['kind'] == 'jobs':
+                if side == 'ours':
+                    side = 'ours-loop'
+                    summary = dict(summary)
+                    summary['result_lag_mean'], summary['result_lag_max'] = summary.pop('lag_mean'), \
+                        summary.pop('lag_max')
+                    if 'notice_lag_mean' in summary:
+                        summary['lag_mean'], summary['lag_max'] = summary.pop('notice_lag_mean'), \
+                            summary.pop('notice_lag_max')
+                else:
+                    summary = {key: value for key, value in summary.items() if not key.startswith('notice_')}
+                    summary['result_lag_mean'], summary['result_lag_max'] = summary['lag_mean'], summary['lag_max']
+            entry['sides'][side] = {'n': 1, 'summary': summary}
+        report['scenarios'][name] = entry
+    return report
+
+
+# -- reporting -------------------------------------------------------------------
+
+
+def _num(value: float) -> str:
+    if value == int(value):
+        return '%d' % value
+    return '%.2f' % value if abs(value) < 100 else '%.0f' % value
+
+
+def _cell(stat: dict, n: int) -> str:
+    if 'min' not in stat or n <= 1 or stat['min'] == stat['max']:
+        return _num(stat['median'])
+    return '%s (%s-%s)' % (_num(stat['median']), _num(stat['min']), _num(stat['max']))
+
+
+def _ratio(top: dict | None, bottom: dict | None) -> str:
+    if not top or not bottom:
+        return ''
+    if bottom['median'] == 0:
+        return 'inf' if top['median'] else ''
+    return '%.1fx' % (top['median'] / bottom['median'])
+
+
+def scenario_table(scenario: dict) -> tuple:
+    """(header, rows) of one scenario: a column per side, then ratios against ours (and ours-loop)."""
+    sides = [side for side in SIDES if side in scenario['sides'] and scenario['sides'][side].get('summary')]
+    ratios = [(top, bottom) for top, bottom in (('core', 'ours'), ('mitogen', 'ours'), ('core', 'ours-loop'))
+              if top in sides and bottom in sides]
+    header = ['metric: median (min-max)'] + [
+        side + (' (extrapolated)' if scenario['sides'][side].get('extrapolated') else '') +
+        ('' if scenario['sides'][side].get('extrapolated') else ', n=%d' % scenario['sides'][side]['n'])
+        for side in sides] + ['%s / %s' % pair for pair in ratios]
+    keys = [key for key in METRICS if any(key in scenario['sides'][side]['summary'] for side in sides)]
+    rows = []
+    for key in keys:
+        stats = {side: scenario['sides'][side]['summary'].get(key) for side in sides}
+        row = [METRICS[key]] + [_cell(stats[side], scenario['sides'][side]['n']) if stats[side] else '-'
+                                for side in sides]
+        row += ['' if key in NO_RATIO else _ratio(stats[top], stats[bottom]) for top, bottom in ratios]
+        rows.append(row)
+    return header, rows
+
+
+def _median(report: dict, name: str, side: str, key: str) -> float | None:
+    try:
+        return report['scenarios'][name]['sides'][side]['summary'][key]['median']
+    except (KeyError, TypeError):
+        return None
+
+
+def targets(report: dict) -> list:
+    """Issue 7's targets, each as (target, what was measured, met: True / False / None for not measured)."""
+    found = []
+    med = lambda name, side, key: _median(report, name, side, key)  # noqa: E731
+
+    ahead = []
+    for name in ('one1', 'one10', 'one50', 'asc10', 'desc10', 'shuf50', 'hosts20'):
+        ours, theirs = med(name, 'ours', 'total'), med(name, 'mitogen', 'total')
+        if ours is not None and theirs is not None:
+            ahead.append((name, ours, theirs))
+    if ahead:
+        found.append(('scenarios 1-3: async_start + async_wait total ahead of Mitogen\'s, in each scenario',
+                      '; '.join('%s: ours %.2f s vs Mitogen %.2f s (%s by %.2f s, %.2fx)' % (
+                          name, ours, theirs, 'ahead' if ours < theirs else 'BEHIND', abs(theirs - ours),
+                          theirs / ours) for name, ours, theirs in ahead),
+                      all(ours < theirs for _name, ours, theirs in ahead)))
+    else:
+        found.append(('scenarios 1-3: async_start + async_wait total ahead of Mitogen\'s', 'Mitogen not measured',
+                      None))
+    references = ['%s: ours %.2f s vs %.1f s' % (name, med(name, 'ours', 'total'), figure)
+                  for name, figure in MITOGEN_REFERENCE.items() if med(name, 'ours', 'total') is not None
+                  and not report.get('quick')]
+    if references:
+        found.append(("(for reference) ours against Mitogen's earlier figures from the issue",
+                      '; '.join(references),
+                      all(med(name, 'ours', 'total') < figure for name, figure in MITOGEN_REFERENCE.items()
+                          if med(name, 'ours', 'total') is not None)))
+
+    # The wait includes whatever the last-launched job still has to run (up to 2 s here), on every side.
+    core_wait = med('one50', 'core', 'wait')
+    for side, how in (('ours-loop', 'after the same launch loop as core (ours-loop)'),
+                      ('ours', 'after async_start (ours)')):
+        mine = med('one50', side, 'wait')
+        found.append(('one50: wait >= 20x faster than core, %s' % how,
+                      'not measured' if core_wait is None or not mine else 'core %.2f s / %s %.2f s = %.1fx' % (
+                          core_wait, side, mine, core_wait / mine),
+                      None if core_wait is None or not mine else core_wait / mine >= 20))
+    lag = med('one50', 'ours', 'lag_mean')
+    found.append(('one50: mean detection lag <= 0.2 s (async_start + async_wait: jobs end while watched)',
+                  'not measured' if lag is None else '%.2f s (job end to the target noticing it; the controller had '
+                  'the results %.2f s after the end on average)' % (lag, med('one50', 'ours', 'result_lag_mean')),
+                  None if lag is None else lag <= 0.2))
+    runs = {side: med('one50', side, 'module_runs_wait_per_host') for side in ('ours-loop', 'ours')}
+    runs = {side: value for side, value in runs.items() if value is not None}
+    found.append(('one50: module runs during the wait <= 3 per host (async_wait rounds + the cleanup run)',
+                  ', '.join('%s %d' % item for item in runs.items()) or 'not measured',
+                  all(value <= 3 for value in runs.values()) if runs else None))
+    ratio = med('one50', 'ours', 'total_over_ideal')
+    found.append(('one50: total with async_start <= 1.5x ideal',
+                  'not measured' if ratio is None else '%.2f s = %.2fx ideal (%.0f s)' % (
+                      med('one50', 'ours', 'total'), ratio, med('one50', 'ours', 'ideal')),
+                  None if ratio is None else ratio <= 1.5))
+    core_total, ours_total = med('hosts20', 'core', 'total'), med('hosts20', 'ours', 'total')
+    found.append(('hosts20: total >= 10x faster than core',
+                  'not measured' if core_total is None or not ours_total else 'core %.2f s / ours %.2f s = %.1fx' % (
+                      core_total, ours_total, core_total / ours_total),
+                  None if core_total is None or not ours_total else core_total / ours_total >= 10))
+    rss = med('output', 'ours', 'wrapper_peak_rss_mb')
+    found.append(('output: our supervisor peak RSS < 30 MB',
+                  'not measured' if rss is None else '%.1f MB (core\'s wrapper: %s)' % (
+                      rss, '%.0f MB' % med('output', 'core', 'wrapper_peak_rss_mb')
+                      if med('output', 'core', 'wrapper_peak_rss_mb') is not None else 'not measured'),
+                  None if rss is None else rss < 30))
+    lost = med('lost', 'ours', 'kill_to_lost_s')
+    found.append(('lost: reported within 2 s of the kill', 'not measured' if lost is None else '%.2f s' % lost,
+                  None if lost is None else lost <= 2))
+    return found
+
+
+def _verdict(met) -> str:
+    return {True: 'met', False: 'NOT MET', None: 'not measured'}[met]
 
 
 def print_table(report: dict) -> None:
-    print('\n%s\n%s' % (report['machine'], report['ansible_core']))
-    for name, sides in report['scenarios'].items():
-        if 'core' not in sides:
-            continue
-        print('\n%s' % name)
-        print('  %-28s %12s %12s %10s' % ('metric (median)', 'core', 'ours', 'core/ours'))
-        for key, core in sides['core'].items():
-            ours = sides['ours'][key]['median']
-            ratio = core['median'] / ours if ours else float('inf')
-            print('  %-28s %12.2f %12.2f %10.1f' % (key, core['median'], ours, ratio))
+    print('\n%s\n%s, Mitogen %s' % (report['machine'], report['ansible_core'], report.get('mitogen') or '-'))
+    for name, scenario in report['scenarios'].items():
+        header, rows = scenario_table(scenario)
+        widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
+        print('\n%s: %s' % (name, scenario['description']))
+        for row in [header] + rows:
+            print('  ' + '  '.join(str(cell).ljust(width) if index == 0 else str(cell).rjust(width)
+                                   for index, (cell, width) in enumerate(zip(row, widths))))
+        for side in scenario['sides'].values():
+            if side.get('note'):
+                print('  note: ' + side['note'])
+    print('\ntargets')
+    for target, measured, met in targets(report):
+        print('  [%s] %s: %s' % (_verdict(met), target, measured))
+    for error in report.get('errors', []):
+        print('\nERROR %s %s (repetition %d): %s' % (error['scenario'], error['side'], error['repetition'],
+                                                   error['error'].strip().split('\n')[-1]))
 
 
-def write_markdown(report: dict) -> None:
-    lines = ['# Benchmarks', '',
-             'Generated by `benchmarks/run.py` (`.venv/bin/python benchmarks/run.py`). Core and ours run in the same',
-             'invocation on the same loopback sshd hosts, alternating; ratios are core / ours (higher is better for',
-             'us). Launch is a `loop` of `async` + `poll: 0` tasks on both sides (ours through the activated wrapper);',
-             "core waits with `async_status` + `until` + `delay: 1` in a loop (the seed pattern), ours with",
-             '`parallel.jobs.async_wait`. Lag: from a job\'s end (or the start of the wait, if it had already ended)',
-             'to the controller having its result; notice lag: to the waiting side first seeing it end (for',
-             'async_wait, the target). Module runs during the wait include our cleanup run.', '',
-             '- Machine: %s' % report['machine'], '- Controller: %s' % report['ansible_core'],
-             '- Run: %s' % report['started'], '']
-    for name, sides in report['scenarios'].items():
-        lines.append('## %s' % DESCRIPTIONS.get(name, name))
+def write_markdown(report: dict, path: Path) -> None:
+    lines = ['# Benchmarks', '']
+    if report.get('quick'):
+        lines += ['**Quick smoke run: tiny sizes, the figures say nothing about performance.**', '']
+    lines += [
+        'Generated by `benchmarks/run.py` (`make bench`, or `scripts/bench.sh`); do not edit by hand. Every side',
+        'runs in the same invocation on the same loopback sshd hosts, the order of the sides rotating from one',
+        'repetition to the next. Cells are median (min-max) over the repetitions (n); ratios are of medians (above 1:',
+        'ours is faster or lighter). The sides that launch one task per job (core, ours-loop) are 5 to 100 times',
+        'slower than the others and run `--repeat-slow` times, the others `--repeat` times (see Options).', '',
+        'Sides:', '',
+        "- **core**: core's seed pattern: a launch `loop` of `async` + `poll: 0` tasks, then `async_status` +",
+        '  `until` + `retries` + `delay: 1` in a loop over the jobs.',
+        "- **mitogen**: the same seed pattern under Mitogen's `mitogen_linear` strategy (one ssh per host per run,",
+        '  every module run multiplexed over it, so its spawns stay at one per host).',
+        '- **ours-loop**: the same launch loop, through our activated wrapper, then one `parallel.jobs.async_wait`.',
+        '- **ours**: `parallel.jobs.async_start` (all of a host\'s jobs in one module run), then one',
+        '  `parallel.jobs.async_wait`.', '',
+        'Phases come from the play\'s own task timings (a callback plugin): launch is from the start of the launch',
+        'task to its last result, wait from the start of the wait task to its last result, total from the start of',
+        'the launch to the end of the wait; ideal is the longest job. The wait includes what the jobs still had to',
+        'run when it started (after a launch loop, the last job has just started). Lags are taken from a job\'s end',
+        '(the `end` of its command result), or from the start of the wait if the job had already ended by then.',
+        '**Detection lag** runs to when the waiting side first saw the job end: for the seed pattern, the',
+        "controller getting that job's finished `async_status` result; for `async_wait`, the target noticing it",
+        '(`job_noticed_at`).',
+        '**Result-in-hand lag** runs to when the controller had the result, for every side (`async_wait` returns all',
+        "of a host's jobs at once, when the last one ends). ssh+sftp spawns are counted by wrapping the executables;",
+        'module runs per host are counted from the results: one per loop item or one per `async_start` in the',
+        'launch, `async_status` attempts or `async_wait` rounds plus its one cleanup run in the wait.', '',
+        '- Machine: %s' % report['machine'],
+        '- Controller: %s' % report['ansible_core'],
+        '- Mitogen: %s' % (report.get('mitogen') or 'not installed'),
+        '- Run: %s' % report['started'],
+    ]
+    if report.get('options'):
+        lines.append('- Options: %s' % report['options'])
+    for note in report.get('notes', []):
+        lines.append('- Note: %s' % note)
+    lines.append('')
+    for name, scenario in report['scenarios'].items():
+        lines += ['## %s: %s' % (name, scenario['description']), '']
+        header, rows = scenario_table(scenario)
+        lines.append('| ' + ' | '.join(header) + ' |')
+        lines.append('|' + '---|' * len(header))
+        for row in rows:
+            lines.append('| ' + ' | '.join(row) + ' |')
         lines.append('')
-        if 'core' not in sides:
-            for key, value in sides['ours'].items():
-                lines.append('- %s: %s' % (key, _fmt(value)))
-            lines.append('')
-            continue
-        lines.extend(['| metric (median, min-max) | core | ours | core / ours |', '|---|---|---|---|'])
-        for key, core in sides['core'].items():
-            ours = sides['ours'][key]
-            ratio = core['median'] / ours['median'] if ours['median'] else float('inf')
-            lines.append('| %s | %.2f (%.2f-%.2f) | %.2f (%.2f-%.2f) | %.1f |' % (
-                key, core['median'], core['min'], core['max'], ours['median'], ours['min'], ours['max'], ratio))
-        lines.append('')
-    MARKDOWN.write_text('\n'.join(lines))
+        for side in scenario['sides'].values():
+            if side.get('note'):
+                lines += ['Note: ' + side['note'] + '.', '']
+        if name in MITOGEN_REFERENCE:
+            lines += ['Mitogen measured before this benchmark (issue 7): %.1f s total.' % MITOGEN_REFERENCE[name], '']
+        if name == 'lost':
+            lines += ["Core's `async_status` has no such state: a job whose wrapper was killed reads \"running\" "
+                      'until the caller\'s retries run out.', '']
+    lines += ['## Targets', '', '| target | measured | verdict |', '|---|---|---|']
+    for target, measured, met in targets(report):
+        lines.append('| %s | %s | %s |' % (target, measured, _verdict(met)))
+    lines.append('')
+    for error in report.get('errors', []):
+        lines.append('- Run failed: %s, %s, repetition %d: `%s`' % (
+            error['scenario'], error['side'], error['repetition'], error['error'].strip().split('\n')[-1][:200]))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('\n'.join(lines).rstrip('\n') + '\n')
+
+
+# -- main --------------------------------------------------------------------------
+
+
+def describe_machine() -> str:
+    model = ''
+    try:
+        with open('/proc/cpuinfo') as handle:
+            model = next((line.split(':', 1)[1].strip() for line in handle if line.startswith('model name')), '')
+        with open('/proc/meminfo') as handle:
+            memory = int(next(line.split()[1] for line in handle if line.startswith('MemTotal:'))) / 1024 / 1024
+    except (OSError, StopIteration):
+        memory = 0
+    return '%s, %s, %d cores, %.0f GB RAM, Python %s, load average at start %.2f' % (
+        platform.platform(), model or platform.processor() or 'unknown CPU', os.cpu_count(), memory,
+        platform.python_version(), os.getloadavg()[0])
+
+
+def _short(metrics: dict) -> str:
+    return ' '.join('%s=%s' % (key, _num(value)) for key, value in metrics.items())
+
+
+def run_scenarios(report: dict, catalogue: dict, chosen: list, options, workdir: Path, lab_size: int, repeat: int,
+                  repeat_slow: int) -> None:
+    with SshLab(lab_size, workdir=str(workdir / 'lab')) as lab:
+        lab_names = [host.name for host in lab.hosts]
+        if any(catalogue[name].get('aliases') for name in chosen):
+            count = max(catalogue[name]['hosts'] for name in chosen if catalogue[name].get('aliases'))
+            lab.write_inventory(aliases={'alias%03d' % (index + 1): lab_names[index % len(lab_names)]
+                                         for index in range(count)})
+        runner = Runner(lab, workdir)
+        for name in chosen:
+            scenario = dict(catalogue[name])
+            sides = list(scenario['sides'])
+            if name.startswith('scale') and options.scale_core and 'core' not in sides:
+                sides.insert(0, 'core')
+            sides = [side for side in sides if not options.sides or side in options.sides]
+            if mitogen_env() is None and 'mitogen' in sides:
+                sides.remove('mitogen')
+            samples = {side: [] for side in sides}
+            if scenario['kind'] == 'jobs':
+                hosts = (['alias%03d' % (index + 1) for index in range(scenario['hosts'])] if scenario['aliases']
+                         else lab_names[:scenario['hosts']])
+                rounds = repeat_slow if name.startswith('scale') else repeat
+            else:
+                rounds = options.repeat_output if scenario['kind'] == 'output' and not options.quick else \
+                    (1 if scenario['kind'] == 'output' else repeat)
+            for repetition in range(rounds):
+                shift = repetition % max(1, len(sides))
+                for side in sides[shift:] + sides[:shift]:
+                    if scenario['kind'] == 'jobs' and side in SLOW_SIDES and len(samples[side]) >= repeat_slow:
+                        continue
+                    started = time.monotonic()
+                    try:
+                        if scenario['kind'] == 'jobs':
+                            sample = measure_jobs(runner, side, hosts, scenario['durations'], scenario['forks'])
+                        elif scenario['kind'] == 'output':
+                            sample = measure_big_output(runner, side, lab_names[0], scenario['megabytes'])
+                        else:
+                            sample = measure_lost(runner, lab_names[0])
+                    except (RuntimeError, KeyError, ValueError, subprocess.TimeoutExpired) as exc:
+                        report['errors'].append({'scenario': name, 'side': side, 'repetition': repetition + 1,
+                                                 'error': '%s: %s' % (type(exc).__name__, exc)})
+                        print('%s %s [%d/%d] FAILED: %s' % (name, side, repetition + 1, rounds, exc), flush=True)
+                        continue
+                    samples[side].append(sample)
+                    print('%s %s [%d/%d] (%.0f s): %s' % (name, side, repetition + 1, rounds,
+                                                          time.monotonic() - started, _short(sample)), flush=True)
+            entry = {key: value for key, value in scenario.items() if key != 'sides'}
+            entry['sides'] = {side: {'n': len(values), 'samples': values, 'summary': summarize(values)}
+                              for side, values in samples.items() if values}
+            report['scenarios'][name] = entry
+
+
+def main() -> int:
+    all_names = list(scenarios(False))
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--quick', action='store_true',
+                        help='smoke test: tiny sizes, 1 repetition, 3 sshd hosts; Markdown goes to benchmarks/results')
+    parser.add_argument('--repeat', type=int, default=3,
+                        help='repetitions of the mitogen and ours sides of the job scenarios, and of lost (default 3)')
+    parser.add_argument('--repeat-slow', type=int, default=1,
+                        help='repetitions of the core and ours-loop sides (one task per job) of the job scenarios, '
+                             'and of every side of the scale scenarios (default 1)')
+    parser.add_argument('--repeat-output', type=int, default=1, help='repetitions of the output scenario (default 1)')
+    parser.add_argument('--only', nargs='+', choices=all_names, help='scenarios to run (default: all)')
+    parser.add_argument('--sides', nargs='+', choices=SIDES, help='sides to run where they apply (default: all)')
+    parser.add_argument('--scale-core', action='store_true',
+                        help="measure core's side in the scale scenarios too, instead of extrapolating it")
+    parser.add_argument('--markdown', type=Path, help='where to write the Markdown (default: docs/benchmarks.md, '
+                        'or next to the JSON in benchmarks/results for --quick and --only)')
+    parser.add_argument('--render', metavar='JSON', nargs='+',
+                        help='only write the Markdown from saved results files (later files add or replace scenarios)')
+    options = parser.parse_args()
+    if options.render:
+        reports = [_upgrade(json.loads(Path(path).read_text())) for path in options.render]
+        for later in reports[1:]:
+            reports[0]['scenarios'].update(later['scenarios'])
+            reports[0]['started'] += ', ' + later['started']
+            reports[0].setdefault('errors', []).extend(later.get('errors', []))
+        extrapolate(reports[0])
+        write_markdown(reports[0], options.markdown or MARKDOWN)
+        print_table(reports[0])
+        return 0
+
+    catalogue = scenarios(options.quick)
+    chosen = options.only or all_names
+    repeat = 1 if options.quick else options.repeat
+    repeat_slow = min(repeat, 1 if options.quick else options.repeat_slow)
+    report = {'version': FORMAT_VERSION, 'quick': options.quick, 'machine': describe_machine(),
+              'ansible_core': subprocess.run([tool('ansible'), '--version'], capture_output=True,
+                                             text=True).stdout.split('\n')[0],
+              'mitogen': _version('mitogen'), 'started': time.strftime('%Y-%m-%d %H:%M:%S'),
+              'options': '%s: mitogen and ours sides and lost %d time(s), core and ours-loop sides and the scale '
+                         'scenarios %d time(s), output %d time(s)' % (
+                             ' '.join(sys.argv[1:]) or 'defaults', repeat, repeat_slow,
+                             1 if options.quick else options.repeat_output),
+              'scenarios': {}, 'notes': [], 'errors': []}
+    if mitogen_env() is None:
+        report['notes'].append('Mitogen is not installed in this interpreter: its side was skipped '
+                               '(scripts/bench.sh runs on .venv-bench, which has it)')
+    lab_size = 3 if options.quick else 20
+    workdir = Path(tempfile.mkdtemp(prefix='pj-bench-'))
+    began = time.monotonic()
+    try:
+        run_scenarios(report, catalogue, chosen, options, workdir, lab_size, repeat, repeat_slow)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    report['elapsed_s'] = round(time.monotonic() - began)
+    report['notes'].append('whole run took %d s' % report['elapsed_s'])
+    extrapolate(report)
+    RESULTS_DIR.mkdir(exist_ok=True)
+    stamp = time.strftime('%Y%m%d-%H%M%S')
+    out = RESULTS_DIR / ('bench-%s%s.json' % ('quick-' if options.quick else '', stamp))
+    out.write_text(json.dumps(report, indent=2))
+    # docs/benchmarks.md shows full runs only; a quick or partial run's Markdown goes next to its JSON (a partial
+    # run's scenarios can be merged into the docs with --render FULL.json PARTIAL.json).
+    markdown = options.markdown or (out.with_suffix('.md') if options.quick or options.only else MARKDOWN)
+    write_markdown(report, markdown)
+    print_table(report)
+    print('\nresults: %s and %s (%d s in all)' % (out, markdown, report['elapsed_s']))
+    return 1 if report['errors'] else 0
 
 
 if __name__ == '__main__':

@@ -46,6 +46,9 @@ make_venv() {  # make_venv DIR PYTHON REQUIREMENTS: create or refresh a venv whe
     echo "$stamp" > "$dir/.requirements-stamp"
 }
 
-PYTHON_311=$(find_python 3.11) || { echo "setup: Python 3.11 is required" >&2; exit 1; }
-install_system_packages
-make_venv "$PROJECT_ROOT/.venv" "$PYTHON_311" "$PROJECT_ROOT/tests/requirements-2.19.txt"
+# SETUP_FUNCTIONS_ONLY=1 (scripts/bench.sh): define the functions above and stop, leaving .venv alone.
+if [ "${SETUP_FUNCTIONS_ONLY:-0}" != 1 ]; then
+    PYTHON_311=$(find_python 3.11) || { echo "setup: Python 3.11 is required" >&2; exit 1; }
+    install_system_packages
+    make_venv "$PROJECT_ROOT/.venv" "$PYTHON_311" "$PROJECT_ROOT/tests/requirements-2.19.txt"
+fi

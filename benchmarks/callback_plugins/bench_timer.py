@@ -11,7 +11,7 @@ type: aggregate
 short_description: Records task and result timings for the parallel.jobs benchmark
 description:
   - Writes, to the file named by E(BENCH_TIMER_OUT), when each task started and when each result arrived, with the
-    fields the benchmark needs (job end times, attempts, rounds).
+    fields the benchmark needs (job end times, return codes, attempts, rounds).
 requirements:
   - enable in configuration
 """
@@ -39,12 +39,14 @@ class CallbackModule(CallbackBase):
     def _record(self, result, item):
         data = result._result
         entry = {'time': time.time(), 'host': result._host.get_name(), 'item': item}
-        for key in ('end', 'attempts', 'rounds', 'ansible_job_id', 'job_state', 'failed'):
+        for key in ('end', 'rc', 'finished', 'attempts', 'rounds', 'ansible_job_id', 'job_state', 'job_ended_at',
+                    'failed', 'skipped'):
             if key in data:
                 entry[key] = data[key]
         if isinstance(data.get('jobs'), list):
-            entry['jobs'] = [{'end': job.get('end'), 'job_state': job.get('job_state'),
-                              'noticed': job.get('job_noticed_at')} for job in data['jobs']]
+            entry['jobs'] = [{'end': job.get('end'), 'ended_at': job.get('job_ended_at'), 'rc': job.get('rc'),
+                              'job_state': job.get('job_state'), 'noticed': job.get('job_noticed_at')}
+                             for job in data['jobs'] if isinstance(job, dict)]
         if self.tasks:
             self.tasks[-1]['results'].append(entry)
 
