@@ -385,36 +385,6 @@ def extrapolate(report: dict) -> None:
                     'host x %g)' % (base_name, factor, per_host)}
 
 
-def _upgrade(report: dict) -> dict:
-    """Results files written before format 2 (core and ours only; 'ours' then launched with the loop)."""
-    if report.get('version') == FORMAT_VERSION:
-        return report
-    old = report['scenarios']
-    report.update(version=FORMAT_VERSION, scenarios={}, notes=['converted from a format 1 results file'])
-    for name, sides in old.items():
-        entry = {'kind': 'jobs' if name not in ('output', 'lost') else name, 'sides': {},
-                 'description': scenarios(False).get(name, {}).get('description', name)}
-        for side, summary in sides.items():
-            if name == 'lost':
-                summary = {key: {'median': value, 'min': value, 'max': value} for key, value in summary.items()
-                           if isinstance(value, (int, float))}
-            elif entry['kind'] == 'jobs':
-                if side == 'ours':
-                    side = 'ours-loop'
-                    summary = dict(summary)
-                    summary['result_lag_mean'], summary['result_lag_max'] = summary.pop('lag_mean'), \
-                        summary.pop('lag_max')
-                    if 'notice_lag_mean' in summary:
-                        summary['lag_mean'], summary['lag_max'] = summary.pop('notice_lag_mean'), \
-                            summary.pop('notice_lag_max')
-                else:
-                    summary = {key: value for key, value in summary.items() if not key.startswith('notice_')}
-                    summary['result_lag_mean'], summary['result_lag_max'] = summary['lag_mean'], summary['lag_max']
-            entry['sides'][side] = {'n': 1, 'summary': summary}
-        report['scenarios'][name] = entry
-    return report
-
-
 # -- reporting -------------------------------------------------------------------
 
 
@@ -719,7 +689,10 @@ def main() -> int:
                         help='only write the Markdown from saved results files (later files add or replace scenarios)')
     options = parser.parse_args()
     if options.render:
-        reports = [_upgrade(json.loads(Path(path).read_text())) for path in options.render]
+        reports = [json.loads(Path(path).read_text()) for path in options.render]
+        for path, loaded in zip(options.render, reports):
+            if loaded.get('version') != FORMAT_VERSION:
+                parser.error('%s is not a results file of this benchmark (format %s)' % (path, FORMAT_VERSION))
         for later in reports[1:]:
             reports[0]['scenarios'].update(later['scenarios'])
             reports[0]['started'] += ', ' + later['started']

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
-
-from ansible_collections.parallel.jobs.plugins.plugin_utils._job_dir import raw_job_dir
+from ansible_collections.parallel.jobs.plugins.plugin_utils._action import JobAction
 from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import JobInputError
 from ansible_collections.parallel.jobs.plugins.plugin_utils._job_specs import parse_job_specs
 from ansible_collections.parallel.jobs.plugins.plugin_utils._module_payloads import ModulePayloads
@@ -16,29 +14,22 @@ PLAN_KEYS = ('name', 'kind', 'timeout', 'grace', 'output_limit', 'chdir', 'envir
              'stdin_add_newline', 'creates', 'removes', 'module')
 
 
-class ActionModule(ActionBase):
+class ActionModule(JobAction):
     """Check every job, build one launch plan, start it with one module run per host."""
 
-    _supports_check_mode = True
-    _supports_async = False
+    ARGUMENT_SPEC = {
+        'jobs': {'type': 'list', 'elements': 'raw', 'required': True},
+        'timeout': {'type': 'int', 'default': 3600},
+        'grace': {'type': 'float', 'default': 5.0},
+        'output_limit': {'type': 'int', 'default': 1024 * 1024},
+    }
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-
-        _validation, args = self.validate_argument_spec(
-            argument_spec={
-                'jobs': {'type': 'list', 'elements': 'raw', 'required': True},
-                'timeout': {'type': 'int', 'default': 3600},
-                'grace': {'type': 'float', 'default': 5.0},
-                'output_limit': {'type': 'int', 'default': 1024 * 1024},
-            },
-        )
+    def run_checked(self, args, result, task_vars):
         try:
             specs = parse_job_specs(args['jobs'], args)
             if self._task.check_mode:
                 result.update(changed=True, jids={}, msg='would start %d jobs' % len(specs),
-                              jobs=[_summary(spec, started=False, skipped=True) for spec in specs])
+                              jobs=[dict(_summary(spec), started=False, skipped=True) for spec in specs])
                 return result
             payloads = ModulePayloads(self, task_vars)
             plan_jobs = []
@@ -51,17 +42,12 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg=str(exc))
             return result
 
-        reply = self._execute_module(module_name=MODULE, task_vars=task_vars, module_args={
-            '_plan': {'jobs': plan_jobs, 'payloads': payloads.payloads}, '_async_dir': raw_job_dir(self)})
+        reply = self.run_on_target(MODULE, task_vars, _plan={'jobs': plan_jobs, 'payloads': payloads.payloads})
         if reply.get('failed'):
             result.update(failed=True, msg=reply.get('msg', 'starting the jobs failed'))
             return result
 
-        jobs = []
-        for spec, entry in zip(specs, reply['jobs']):
-            summary = _summary(spec, started=entry.get('started', False))
-            summary.update(entry)
-            jobs.append(summary)
+        jobs = [dict(_summary(spec), **entry) for spec, entry in zip(specs, reply['jobs'])]
         not_started = [job for job in jobs if not job['started']]
         result.update(
             changed=len(not_started) < len(jobs),
@@ -77,9 +63,7 @@ class ActionModule(ActionBase):
         return result
 
 
-def _summary(spec: dict, started: bool, skipped: bool = False) -> dict:
-    summary = {'name': spec['name'], 'started': started}
-    summary['cmd' if spec['kind'] == 'command' else 'module'] = spec['cmd' if spec['kind'] == 'command' else 'module']
-    if skipped:
-        summary['skipped'] = True
-    return summary
+def _summary(spec: dict) -> dict:
+    """What a job entry says of the job itself: its name and its command or module."""
+    what = 'cmd' if spec['kind'] == 'command' else 'module'
+    return {'name': spec['name'], what: spec[what]}

@@ -3,39 +3,31 @@
 
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
 from ansible.utils.vars import merge_hash
 
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs import JobError, validate_jid
-from ansible_collections.parallel.jobs.plugins.plugin_utils._job_dir import raw_job_dir
+from ansible_collections.parallel.jobs.plugins.plugin_utils._action import JobAction
 from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import (
     JobInputError,
-    add_output_lines,
+    name_entries,
     normalize_jobs,
 )
 
 MODULE = 'parallel.jobs.async_status'
 
 
-class ActionModule(ActionBase):
+class ActionModule(JobAction):
     """Validate, turn what the user has into job ids, run the module once for all of them."""
 
-    _supports_check_mode = True
-    _supports_async = False
+    ARGUMENT_SPEC = {
+        'jid': {'type': 'str'},
+        'jids': {'type': 'raw'},
+        'mode': {'type': 'str', 'choices': ['status', 'cleanup', 'list', 'kill'], 'default': 'status'},
+        'force': {'type': 'bool', 'default': False},
+    }
+    MUTUALLY_EXCLUSIVE = [('jid', 'jids')]
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-
-        _validation, args = self.validate_argument_spec(
-            argument_spec={
-                'jid': {'type': 'str'},
-                'jids': {'type': 'raw'},
-                'mode': {'type': 'str', 'choices': ['status', 'cleanup', 'list', 'kill'], 'default': 'status'},
-                'force': {'type': 'bool', 'default': False},
-            },
-            mutually_exclusive=[('jid', 'jids')],
-        )
+    def run_checked(self, args, result, task_vars):
         names = {}
         try:
             if args['jid'] is not None:
@@ -53,12 +45,8 @@ class ActionModule(ActionBase):
             return result
 
         args = {key: value for key, value in args.items() if value is not None}
-        args['_async_dir'] = raw_job_dir(self)
-        result = merge_hash(result, self._execute_module(module_name=MODULE, module_args=args, task_vars=task_vars))
-        for entry in result.get('jobs') or []:
-            add_output_lines(entry)
-            if entry.get('ansible_job_id') in names:
-                entry['name'] = names[entry['ansible_job_id']]
+        result = merge_hash(result, self.run_on_target(MODULE, task_vars, **args))
+        name_entries(result.get('jobs') or [], names)
         if 'started' in result or 'jid' in args:
             for key in ('started', 'finished'):
                 result[key] = bool(result.get(key))

@@ -6,18 +6,18 @@ from __future__ import annotations
 import time
 
 from ansible.errors import AnsibleConnectionFailure
-from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs import JobState
 from ansible_collections.parallel.jobs.plugins.module_utils._watch import count_states
-from ansible_collections.parallel.jobs.plugins.plugin_utils._job_dir import raw_job_dir
+from ansible_collections.parallel.jobs.plugins.plugin_utils._action import JobAction
 from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import (
     FAIL_ON_DEFAULT,
     JobInputError,
-    add_output_lines,
+    check_bounds,
     job_label,
     last_output_line,
+    name_entries,
     normalize_jobs,
     outcome_message,
     progress_line,
@@ -32,31 +32,22 @@ LIMITS = {'timeout': (0.1, 7 * 24 * 3600), 'poll': (0.01, 60.0), 'window': (1.0,
 RECONNECT_PAUSE = 1.0
 
 
-class ActionModule(ActionBase):
+class ActionModule(JobAction):
     """Wait for all of a host's jobs together, the target doing the waiting, one round trip per window."""
 
-    _supports_check_mode = True
-    _supports_async = False
+    ARGUMENT_SPEC = {
+        'jobs': {'type': 'raw', 'required': True},
+        'timeout': {'type': 'float', 'default': 3600.0},
+        'poll': {'type': 'float', 'default': 0.1},
+        'window': {'type': 'float', 'default': 30.0},
+        'cleanup': {'type': 'bool', 'default': True},
+        'show_output': {'type': 'bool', 'default': False},
+        'fail_on': {'type': 'list', 'elements': 'str', 'choices': OUTCOMES, 'default': FAIL_ON_DEFAULT},
+    }
 
-    def run(self, tmp=None, task_vars=None):
-        result = super().run(tmp, task_vars)
-        del tmp
-
-        _validation, args = self.validate_argument_spec(
-            argument_spec={
-                'jobs': {'type': 'raw', 'required': True},
-                'timeout': {'type': 'float', 'default': 3600.0},
-                'poll': {'type': 'float', 'default': 0.1},
-                'window': {'type': 'float', 'default': 30.0},
-                'cleanup': {'type': 'bool', 'default': True},
-                'show_output': {'type': 'bool', 'default': False},
-                'fail_on': {'type': 'list', 'elements': 'str', 'choices': OUTCOMES, 'default': FAIL_ON_DEFAULT},
-            },
-        )
+    def run_checked(self, args, result, task_vars):
         try:
-            for option, (low, high) in LIMITS.items():
-                if not low <= args[option] <= high:
-                    raise JobInputError('%s=%s must be between %s and %s seconds' % (option, args[option], low, high))
+            check_bounds(args, LIMITS, unit=' seconds')
             refs = normalize_jobs(args['jobs'])
         except JobInputError as exc:
             result.update(failed=True, msg=str(exc))
@@ -72,7 +63,7 @@ class ActionModule(ActionBase):
         while pending:
             window = max(0.0, min(args['window'], deadline - time.monotonic()))
             try:
-                reply = self._status(task_vars, jids=pending, _wait=window, _poll=args['poll'])
+                reply = self.run_on_target(MODULE, task_vars, jids=pending, _wait=window, _poll=args['poll'])
             except AnsibleConnectionFailure as exc:
                 if time.monotonic() + RECONNECT_PAUSE >= deadline:
                     raise
@@ -85,11 +76,7 @@ class ActionModule(ActionBase):
             if reply.get('failed'):
                 result.update(failed=True, msg=reply.get('msg', 'reading the jobs failed'), rounds=rounds)
                 return result
-            for entry in reply['jobs']:
-                add_output_lines(entry)
-                if names.get(entry['ansible_job_id']) and 'job_name' not in entry:
-                    entry['job_name'] = names[entry['ansible_job_id']]
-                    entry.setdefault('name', entry['job_name'])
+            for entry in name_entries(reply['jobs'], names):
                 entries[entry['ansible_job_id']] = entry
             pending = [jid for jid in pending if not entries[jid]['finished']]
             counts = count_states(entries.values())
@@ -108,7 +95,7 @@ class ActionModule(ActionBase):
         jobs = [entries[ref['jid']] for ref in refs]
         collected = [entry['ansible_job_id'] for entry in jobs if entry['job_state'] in JobState.COMPLETED]
         if args['cleanup'] and collected and not self._task.check_mode:
-            cleaned = self._status(task_vars, jids=collected, mode='cleanup')
+            cleaned = self.run_on_target(MODULE, task_vars, jids=collected, mode='cleanup')
             if cleaned.get('failed'):
                 display.warning('async_wait: could not remove the job files on %s: %s' % (host, cleaned.get('msg')))
 
@@ -128,7 +115,3 @@ class ActionModule(ActionBase):
                 '; ' + result['msg'] if bad else '')
         result['failed'] = bool(pending) or bad
         return result
-
-    def _status(self, task_vars, **module_args) -> dict:
-        module_args['_async_dir'] = raw_job_dir(self)
-        return self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars)

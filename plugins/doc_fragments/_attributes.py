@@ -9,8 +9,8 @@ from __future__ import annotations
 
 class ModuleDocFragment:
 
-    # The attributes every plugin of this collection declares; plugins override
-    # what differs (check mode support, action plugin, ...).
+    # The attributes every plugin of this collection declares, with what they
+    # share (no diff mode, POSIX targets); each plugin states its check mode support.
     DOCUMENTATION = r"""
 options: {}
 attributes:
@@ -18,9 +18,11 @@ attributes:
     description: Can run in check_mode and return changed status prediction without modifying target.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in diff_mode), when in diff mode.
+    support: none
   platform:
     description: Target OS/families that can be operated against.
     support: N/A
+    platforms: posix
 """
 
     ACTION = r"""

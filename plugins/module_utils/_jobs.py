@@ -103,26 +103,40 @@ def make_jid(base: str, pid: int) -> str:
 # The job directory
 
 
-def expand_job_dir(raw: str) -> str:
-    """Expand ``~`` and ``~user`` from the password database, as the running user.
+def home_dir(user: str = '') -> str:
+    """The home directory of ``user`` (the running user if empty), from the password database."""
+    try:
+        return (pwd.getpwnam(user) if user else pwd.getpwuid(os.geteuid())).pw_dir
+    except KeyError:
+        raise JobError('no user %s' % _describe(user))
+
+
+def expand_home(path: str, home: str | None = None) -> str:
+    """Expand a leading ``~`` or ``~user`` from the password database, as the running user
+    (``home``, if given, is the running user's home).
 
     ``$HOME`` is not trusted: under become it may still name the login user's
     home, which is how core's wrapper and core's async_status end up looking
     in different directories.
     """
+    if not path.startswith('~'):
+        return path
+    head, sep, tail = path.partition('/')
+    home = home if home is not None and head == '~' else home_dir(head[1:])
+    return home + sep + tail if tail else home
+
+
+def expand_job_dir(raw: str) -> str:
+    """The job directory ``raw`` names, ``~`` expanded as the running user; it must be absolute."""
     if not isinstance(raw, str) or not raw or '\0' in raw:
         raise JobError('invalid job directory %s' % _describe(raw))
-    if raw.startswith('~'):
-        head, sep, tail = raw.partition('/')
-        user = head[1:]
-        try:
-            entry = pwd.getpwnam(user) if user else pwd.getpwuid(os.geteuid())
-        except KeyError:
-            raise JobError('cannot expand job directory %s: no user %s' % (_describe(raw), _describe(user)))
-        raw = entry.pw_dir + sep + tail if tail else entry.pw_dir
-    if not os.path.isabs(raw):
+    try:
+        path = expand_home(raw)
+    except JobError as exc:
+        raise JobError('cannot expand job directory %s: %s' % (_describe(raw), exc))
+    if not os.path.isabs(path):
         raise JobError('job directory %s is not an absolute path' % _describe(raw))
-    return os.path.normpath(raw)
+    return os.path.normpath(path)
 
 
 def check_job_dir(path: str) -> None:
@@ -497,7 +511,7 @@ __all__ = (
     'JOB_DIR_DEFAULT', 'JID_MAX_LENGTH', 'META_KEY', 'RECORD_FORMAT', 'STDOUT_SUFFIX', 'STDERR_SUFFIX',
     'JobError', 'JobState', 'JobStatus',
     'validate_jid', 'validate_jid_base', 'is_jid', 'make_jid',
-    'expand_job_dir', 'check_job_dir', 'ensure_job_dir', 'job_path', 'output_paths',
+    'home_dir', 'expand_home', 'expand_job_dir', 'check_job_dir', 'ensure_job_dir', 'job_path', 'output_paths',
     'write_atomic', 'write_record', 'open_new_private',
     'read_boot_id', 'read_proc_stat', 'process_identity', 'identity_alive',
     'parse_record', 'classify_record', 'read_file_nofollow', 'read_job', 'read_tail', 'job_entry', 'remove_job_files',

@@ -28,6 +28,8 @@ from ansible_collections.parallel.jobs.plugins.module_utils._jobs import (
     META_KEY,
     RECORD_FORMAT,
     JobError,
+    expand_home,
+    home_dir,
     job_path,
     make_jid,
     write_record,
@@ -87,20 +89,9 @@ def job_payload(plan_payloads: list, ref) -> str:
 # Checks on the target, before anything starts
 
 
-def home_dir() -> str:
-    import pwd
-    return pwd.getpwuid(os.geteuid()).pw_dir
-
-
-def resolve_dir(path, home: str) -> str:
-    """``chdir`` as the job will use it: ``~`` and relative paths from the running user's home."""
-    if path == '~' or path.startswith('~/'):
-        path = home + path[1:]
-    elif path.startswith('~'):
-        path = os.path.expanduser(path)
-    if not os.path.isabs(path):
-        path = os.path.join(home, path)
-    return os.path.normpath(path)
+def resolve_dir(path: str, home: str) -> str:
+    """``chdir`` as the job will use it: ``~`` expanded and relative paths taken from ``home``."""
+    return os.path.normpath(os.path.join(home, expand_home(path, home)))
 
 
 def check_dir(name: str, path: str) -> None:
@@ -177,24 +168,25 @@ def begin_one(job_dir: str, item: dict) -> dict:
     try:
         jid = _new_jid(job_dir)
         entry.update(ansible_job_id=jid, results_file=job_path(job_dir, jid))
+        env = job.get('environment') or None
         if job['kind'] == 'command':
             meta['cmd'] = job['cmd']
             if item['skip']:
                 _record_skipped(job_dir, jid, job, item['skip'], meta)
                 entry.update(started=True, started_at=meta['started_at'], skipped_run=True)
                 return entry
-            env = job.get('environment') or None
             program = find_program(job['argv'][0], (env or {}).get('PATH', os.environ.get('PATH')))
             if program is None:
                 raise JobError('%s: command not found' % job['argv'][0])
-            spec = JobSpec(job_dir, jid, [program] + job['argv'][1:], job['timeout'], job['grace'], cwd=item['cwd'],
-                           env=env, extra_meta=meta, command={'cmd': job['cmd'], 'output_limit': job['output_limit']},
-                           stdin_data=_stdin_bytes(job))
+            argv, stdin_data = [program] + job['argv'][1:], _stdin_bytes(job)
+            command = {'cmd': job['cmd'], 'output_limit': job['output_limit']}
         else:
             meta['module'] = job['module']
-            spec = JobSpec(job_dir, jid, job['interpreter'], job['timeout'], job['grace'], cwd=item['cwd'],
-                           env=job.get('environment') or None, extra_meta=meta,
-                           stdin_data=item.pop('payload').encode('utf-8', errors='surrogateescape'))
+            # The payload goes in as the interpreter's stdin, as with pipelining.
+            argv, stdin_data = job['interpreter'], item.pop('payload').encode('utf-8', errors='surrogateescape')
+            command = None
+        spec = JobSpec(job_dir, jid, argv, job['timeout'], job['grace'], cwd=item['cwd'], env=env, extra_meta=meta,
+                       stdin_data=stdin_data, command=command)
         entry['started_at'] = round(time.time(), 6)
         entry['_pending'] = begin_start(spec)
     except (JobError, OSError) as exc:

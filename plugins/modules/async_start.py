@@ -139,10 +139,6 @@ attributes:
   check_mode:
     support: full
     details: Reports which jobs would start, without starting any.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 notes:
   - Jobs run as the user the task runs as (C(become) applies) in that user's job directory (C(ANSIBLE_ASYNC_DIR),
     default C(~/.ansible_async), with C(~) expanded on the target). Collect them with the same C(become) settings.
@@ -245,7 +241,6 @@ msg:
   sample: started 4 jobs
 """
 
-import os
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule
@@ -263,7 +258,7 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec={
             '_plan': {'type': 'dict', 'required': True},
-            '_async_dir': {'type': 'str'},
+            '_async_dir': {'type': 'str', 'default': JOB_DIR_DEFAULT},
         },
         supports_check_mode=False,
     )
@@ -271,8 +266,7 @@ def main() -> None:
     # Keep the plan (module payloads, arguments) out of the echoed invocation.
     invocation = {'module_args': {'jobs': [job.get('name') for job in plan.get('jobs', [])]}}
     try:
-        job_dir = ensure_job_dir(expand_job_dir(module.params['_async_dir'] or os.environ.get('ANSIBLE_ASYNC_DIR')
-                                                or JOB_DIR_DEFAULT))
+        job_dir = ensure_job_dir(expand_job_dir(module.params['_async_dir']))
         entries = launch(job_dir, plan)
     except JobError as exc:
         module.fail_json(msg=str(exc), invocation=invocation)

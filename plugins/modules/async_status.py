@@ -55,10 +55,6 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 notes:
   - Activated as described in the collection's README, unqualified C(async_status:) tasks and the built-in polling of
     C(poll:) run this plugin.

@@ -74,10 +74,6 @@ attributes:
   check_mode:
     support: full
     details: Waits as usual; job files are not removed.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 notes:
   - The job directory is the one the jobs were started with for the same user, with C(~) expanded on the target as the
     user the task runs as. Wait with the same C(become) settings the jobs were started with.

@@ -33,10 +33,6 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: none
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
 notes:
   - Linux targets. The supervisor reads C(/proc) to track the job's processes.
   - When the job's own process ends by itself, processes it deliberately left running in the background (a daemon it

@@ -94,6 +94,30 @@ def describe_value(value, limit: int = 120) -> str:
     return text if len(text) <= limit else text[:limit - 3] + '...'
 
 
+def check_bounds(values: Mapping, bounds: Mapping, where: str = '', unit: str = '') -> None:
+    """Refuse any of ``values`` outside its ``(low, high)`` in ``bounds`` (missing or None values pass)."""
+    for key, (low, high) in bounds.items():
+        value = values.get(key)
+        if value is not None and not low <= value <= high:
+            raise JobInputError('%s%s=%s must be between %s and %s%s' % (where, key, value, low, high, unit))
+
+
+def name_entries(entries, names: Mapping) -> list:
+    """Give job entries the names they were started or asked for, and ``*_lines`` for their output.
+
+    The name goes to ``job_name``, and to ``name`` unless the module returned
+    its own ``name`` (``user``, ``group``...). A name the job file records
+    (async_start) is already there and is kept.
+    """
+    for entry in entries:
+        add_output_lines(entry)
+        name = names.get(entry.get('ansible_job_id'))
+        if name and 'job_name' not in entry:
+            entry['job_name'] = name
+            entry.setdefault('name', name)
+    return entries
+
+
 def add_output_lines(entry: dict) -> dict:
     """Split ``stdout``/``stderr`` into ``*_lines`` as Ansible does for a task's own result, so a job
     entry reads like the result of the task that started the job (``job.stdout_lines[-1]``)."""
@@ -161,6 +185,7 @@ def progress_line(host: str, counts: Mapping, total: int) -> str:
     return ', '.join(parts)
 
 
-__all__ = ('FAIL_ON_DEFAULT', 'JobInputError', 'normalize_jobs', 'kind_of', 'describe_value', 'add_output_lines',
+__all__ = ('FAIL_ON_DEFAULT', 'JobInputError', 'normalize_jobs', 'kind_of', 'describe_value', 'check_bounds',
+           'name_entries', 'add_output_lines',
            'last_output_line', 'job_label', 'outcome_message',
            'progress_line')

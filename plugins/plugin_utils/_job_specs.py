@@ -16,7 +16,12 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping, Sequence
 
-from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import JobInputError, describe_value, kind_of
+from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import (
+    JobInputError,
+    check_bounds,
+    describe_value,
+    kind_of,
+)
 
 COMMAND_KEYS = ('cmd', 'argv', 'shell', 'executable', 'stdin', 'stdin_add_newline', 'creates', 'removes')
 MODULE_KEYS = ('module', 'args')
@@ -32,13 +37,6 @@ LIMITS = {
 NAME_MAX = 200
 
 
-def check_limits(options: Mapping, where: str = '') -> None:
-    """Refuse a ``timeout``, ``grace`` or ``output_limit`` outside its bounds."""
-    for key, (low, high) in LIMITS.items():
-        if key in options and options[key] is not None and not low <= options[key] <= high:
-            raise JobInputError('%s%s=%s must be between %s and %s' % (where, key, options[key], low, high))
-
-
 def parse_job_specs(jobs, defaults: Mapping) -> list:
     """Checked job definitions from the ``jobs`` option, in order.
 
@@ -51,7 +49,7 @@ def parse_job_specs(jobs, defaults: Mapping) -> list:
         raise JobInputError('jobs: expected a list of job definitions, not %s' % kind_of(jobs))
     if not jobs:
         raise JobInputError('jobs: the list is empty; give at least one job')
-    check_limits(defaults)
+    check_bounds(defaults, LIMITS)
     specs, names = [], {}
     for index, entry in enumerate(jobs):
         spec = _parse_entry(index, entry, defaults)
@@ -92,7 +90,7 @@ def _parse_entry(index: int, entry, defaults: Mapping) -> dict:
     for key, kind in (('timeout', int), ('grace', float), ('output_limit', int)):
         value = entry.get(key, defaults.get(key))
         spec[key] = _number(where, key, value, kind)
-    check_limits(spec, where + ': ')
+    check_bounds(spec, LIMITS, where + ': ')
 
     spec['chdir'] = _optional_str(where, entry, 'chdir')
     spec['environment'] = _environment(where, entry.get('environment'))
@@ -206,4 +204,4 @@ def _environment(where: str, value) -> dict:
     return env
 
 
-__all__ = ('LIMITS', 'KNOWN_KEYS', 'check_limits', 'parse_job_specs')
+__all__ = ('LIMITS', 'KNOWN_KEYS', 'parse_job_specs')
