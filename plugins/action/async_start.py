@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
+import json
+
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import JobKind
 from ansible_collections.parallel.jobs.plugins.plugin_utils._action import JobAction
 from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import JobInputError
-from ansible_collections.parallel.jobs.plugins.plugin_utils._job_specs import parse_job_specs
+from ansible_collections.parallel.jobs.plugins.plugin_utils._job_specs import parse_job_specs, plan_entry
 from ansible_collections.parallel.jobs.plugins.plugin_utils._module_payloads import ModulePayloads
 
-MODULE = 'parallel.jobs.async_start'
-# What the target needs of each checked definition (the rest is for the controller).
-PLAN_KEYS = ('name', 'kind', 'timeout', 'grace', 'output_limit', 'chdir', 'environment', 'argv', 'cmd', 'stdin',
-             'stdin_add_newline', 'creates', 'removes', 'module')
+# The target side of this action.
+MODULE = 'parallel.jobs.async_launch'
 
 
 class ActionModule(JobAction):
@@ -34,15 +35,16 @@ class ActionModule(JobAction):
             payloads = ModulePayloads(self, task_vars)
             plan_jobs = []
             for index, spec in enumerate(specs):
-                job = {key: spec[key] for key in PLAN_KEYS if key in spec}
-                if spec['kind'] == 'module':
+                job = plan_entry(spec)
+                if spec['kind'] == JobKind.MODULE:
                     job.update(payloads.add(index, spec))
                 plan_jobs.append(job)
         except JobInputError as exc:
             result.update(failed=True, msg=str(exc))
             return result
 
-        reply = self.run_on_target(MODULE, task_vars, _plan={'jobs': plan_jobs, 'payloads': payloads.payloads})
+        plan = json.dumps({'jobs': plan_jobs, 'payloads': payloads.payloads})
+        reply = self.run_on_target(MODULE, task_vars, _plan=plan)
         if reply.get('failed'):
             result.update(failed=True, msg=reply.get('msg', 'starting the jobs failed'))
             return result
@@ -65,5 +67,5 @@ class ActionModule(JobAction):
 
 def _summary(spec: dict) -> dict:
     """What a job entry says of the job itself: its name and its command or module."""
-    what = 'cmd' if spec['kind'] == 'command' else 'module'
+    what = 'cmd' if spec['kind'] == JobKind.COMMAND else 'module'
     return {'name': spec['name'], what: spec[what]}

@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 from ansible.utils.vars import merge_hash
-
-from ansible_collections.parallel.jobs.plugins.module_utils._jobs import JobError, validate_jid
+from ansible_collections.parallel.jobs.plugins.module_utils._control import (
+    STATUS_MUTUALLY_EXCLUSIVE,
+    status_argument_spec,
+)
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError, validate_jid
 from ansible_collections.parallel.jobs.plugins.plugin_utils._action import JobAction
 from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import (
     JobInputError,
@@ -19,13 +22,8 @@ MODULE = 'parallel.jobs.async_status'
 class ActionModule(JobAction):
     """Validate, turn what the user has into job ids, run the module once for all of them."""
 
-    ARGUMENT_SPEC = {
-        'jid': {'type': 'str'},
-        'jids': {'type': 'raw'},
-        'mode': {'type': 'str', 'choices': ['status', 'cleanup', 'list', 'kill'], 'default': 'status'},
-        'force': {'type': 'bool', 'default': False},
-    }
-    MUTUALLY_EXCLUSIVE = [('jid', 'jids')]
+    ARGUMENT_SPEC = status_argument_spec()
+    MUTUALLY_EXCLUSIVE = STATUS_MUTUALLY_EXCLUSIVE
 
     def run_checked(self, args, result, task_vars):
         names = {}

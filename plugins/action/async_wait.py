@@ -7,12 +7,9 @@ import time
 
 from ansible.errors import AnsibleConnectionFailure
 from ansible.utils.display import Display
-
-from ansible_collections.parallel.jobs.plugins.module_utils._jobs import JobState
-from ansible_collections.parallel.jobs.plugins.module_utils._watch import count_states
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import JobState, count_states
 from ansible_collections.parallel.jobs.plugins.plugin_utils._action import JobAction
 from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import (
-    FAIL_ON_DEFAULT,
     JobInputError,
     check_bounds,
     job_label,
@@ -26,10 +23,20 @@ from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import (
 display = Display()
 
 MODULE = 'parallel.jobs.async_status'
-OUTCOMES = [state for state in JobState.ENDED if state != JobState.FINISHED]
 # Bounds that keep one window well under common SSH idle timeouts.
 LIMITS = {'timeout': (0.1, 7 * 24 * 3600), 'poll': (0.01, 60.0), 'window': (1.0, 600.0)}
 RECONNECT_PAUSE = 1.0
+
+
+class WaitOutcome:
+    """What the window loop ended with: the last entry of each job, which are still running, and how it went."""
+
+    def __init__(self):
+        self.entries = {}
+        self.pending = []
+        self.rounds = 0
+        self.reconnects = 0
+        self.failure = None
 
 
 class ActionModule(JobAction):
@@ -42,8 +49,12 @@ class ActionModule(JobAction):
         'window': {'type': 'float', 'default': 30.0},
         'cleanup': {'type': 'bool', 'default': True},
         'show_output': {'type': 'bool', 'default': False},
-        'fail_on': {'type': 'list', 'elements': 'str', 'choices': OUTCOMES, 'default': FAIL_ON_DEFAULT},
+        'fail_on': {'type': 'list', 'elements': 'str', 'choices': list(JobState.BAD), 'default': list(JobState.BAD)},
     }
+
+    # Replaced in unit tests.
+    _clock = staticmethod(time.monotonic)
+    _sleep = staticmethod(time.sleep)
 
     def run_checked(self, args, result, task_vars):
         try:
@@ -55,63 +66,90 @@ class ActionModule(JobAction):
 
         host = task_vars.get('inventory_hostname', '?') if task_vars else '?'
         names = {ref['jid']: ref['name'] for ref in refs}
-        entries = {}
-        pending = [ref['jid'] for ref in refs]
-        started = time.monotonic()
-        deadline = started + args['timeout']
-        rounds, reconnects, last_counts, last_lines = 0, 0, None, {}
-        while pending:
-            window = max(0.0, min(args['window'], deadline - time.monotonic()))
-            try:
-                reply = self.run_on_target(MODULE, task_vars, jids=pending, _wait=window, _poll=args['poll'])
-            except AnsibleConnectionFailure as exc:
-                if time.monotonic() + RECONNECT_PAUSE >= deadline:
-                    raise
-                display.vvv('async_wait: connection to %s lost during a window, retrying: %s' % (host, exc))
-                self._connection.reset()
-                reconnects += 1
-                time.sleep(RECONNECT_PAUSE)
-                continue
-            rounds += 1
-            if reply.get('failed'):
-                result.update(failed=True, msg=reply.get('msg', 'reading the jobs failed'), rounds=rounds)
-                return result
-            for entry in name_entries(reply['jobs'], names):
-                entries[entry['ansible_job_id']] = entry
-            pending = [jid for jid in pending if not entries[jid]['finished']]
-            counts = count_states(entries.values())
-            if counts != last_counts:
-                display.display(progress_line(host, counts, len(refs)))
-                last_counts = counts
-            if args['show_output']:
-                for jid in pending:
-                    line = last_output_line(entries[jid])
-                    if line and line != last_lines.get(jid):
-                        display.display('%s: %s: %s' % (host, job_label(entries[jid]), line))
-                        last_lines[jid] = line
-            if time.monotonic() >= deadline:
-                break
+        progress = _Progress(host, len(refs), args['show_output'])
+        started = self._clock()
+        outcome = self.wait_windows([ref['jid'] for ref in refs], args, task_vars, names, progress.report)
+        if outcome.failure:
+            result.update(failed=True, msg=outcome.failure, rounds=outcome.rounds)
+            return result
 
-        jobs = [entries[ref['jid']] for ref in refs]
-        collected = [entry['ansible_job_id'] for entry in jobs if entry['job_state'] in JobState.COMPLETED]
-        if args['cleanup'] and collected and not self._task.check_mode:
-            cleaned = self.run_on_target(MODULE, task_vars, jids=collected, mode='cleanup')
-            if cleaned.get('failed'):
-                display.warning('async_wait: could not remove the job files on %s: %s' % (host, cleaned.get('msg')))
-
-        result.update(
-            changed=False,
-            jobs=jobs,
-            counts=count_states(jobs),
-            elapsed=round(time.monotonic() - started, 3),
-            rounds=rounds,
-            reconnects=reconnects,
-            msg=outcome_message(jobs, args['fail_on']),
-        )
-        bad = any(entry['job_state'] in args['fail_on'] for entry in jobs)
-        if pending:
-            result['msg'] = 'timed out after %s s with %d of %d jobs still running: %s' % (
-                args['timeout'], len(pending), len(jobs), ', '.join(job_label(entries[jid]) for jid in pending)) + (
-                '; ' + result['msg'] if bad else '')
-        result['failed'] = bool(pending) or bad
+        jobs = [outcome.entries[ref['jid']] for ref in refs]
+        if args['cleanup'] and not self._task.check_mode:
+            self._remove_collected(jobs, task_vars, host)
+        result.update(changed=False, jobs=jobs, counts=count_states(jobs), elapsed=round(self._clock() - started, 3),
+                      rounds=outcome.rounds, reconnects=outcome.reconnects)
+        result.update(wait_verdict(jobs, [outcome.entries[jid] for jid in outcome.pending], args['timeout'],
+                                   args['fail_on']))
         return result
+
+    def wait_windows(self, jids: list, args: dict, task_vars, names: dict, report) -> WaitOutcome:
+        """The deadline loop: one module run per window until every job has ended or ``timeout`` has passed.
+
+        A connection dropped during a window is reset and the window run again,
+        as long as the deadline allows.
+        """
+        outcome = WaitOutcome()
+        outcome.pending = list(jids)
+        deadline = self._clock() + args['timeout']
+        while outcome.pending:
+            window = max(0.0, min(args['window'], deadline - self._clock()))
+            try:
+                reply = self.run_on_target(MODULE, task_vars, jids=outcome.pending, _wait=window, _poll=args['poll'])
+            except AnsibleConnectionFailure as exc:
+                if self._clock() + RECONNECT_PAUSE >= deadline:
+                    raise
+                display.vvv('async_wait: connection lost during a window, retrying: %s' % exc)
+                self._connection.reset()
+                outcome.reconnects += 1
+                self._sleep(RECONNECT_PAUSE)
+                continue
+            outcome.rounds += 1
+            if reply.get('failed'):
+                outcome.failure = reply.get('msg', 'reading the jobs failed')
+                return outcome
+            for entry in name_entries(reply['jobs'], names):
+                outcome.entries[entry['ansible_job_id']] = entry
+            outcome.pending = [jid for jid in outcome.pending if not outcome.entries[jid]['finished']]
+            report(outcome.entries, outcome.pending)
+            if self._clock() >= deadline:
+                break
+        return outcome
+
+    def _remove_collected(self, jobs: list, task_vars, host: str) -> None:
+        collected = [entry['ansible_job_id'] for entry in jobs if entry['job_state'] in JobState.COMPLETED]
+        if not collected:
+            return
+        cleaned = self.run_on_target(MODULE, task_vars, jids=collected, mode='cleanup')
+        if cleaned.get('failed'):
+            display.warning('async_wait: could not remove the job files on %s: %s' % (host, cleaned.get('msg')))
+
+
+class _Progress:
+    """What the user sees once per window: a line when the counts change, and each running job's latest line."""
+
+    def __init__(self, host: str, total: int, show_output: bool):
+        self.host, self.total, self.show_output = host, total, show_output
+        self.last_counts, self.last_lines = None, {}
+
+    def report(self, entries: dict, pending: list) -> None:
+        counts = count_states(entries.values())
+        if counts != self.last_counts:
+            display.display(progress_line(self.host, counts, self.total))
+            self.last_counts = counts
+        if self.show_output:
+            for jid in pending:
+                line = last_output_line(entries[jid])
+                if line and line != self.last_lines.get(jid):
+                    display.display('%s: %s: %s' % (self.host, job_label(entries[jid]), line))
+                    self.last_lines[jid] = line
+
+
+def wait_verdict(jobs: list, still_running: list, timeout: float, fail_on: list) -> dict:
+    """``msg`` and ``failed`` of a wait: which jobs ended badly, and which were still running at the timeout."""
+    msg = outcome_message(jobs, fail_on)
+    bad = any(entry['job_state'] in fail_on for entry in jobs)
+    if still_running:
+        msg = 'timed out after %s s with %d of %d jobs still running: %s' % (
+            timeout, len(still_running), len(jobs), ', '.join(job_label(entry) for entry in still_running)) + (
+            '; ' + msg if bad else '')
+    return {'msg': msg, 'failed': bool(still_running) or bad}

@@ -19,24 +19,29 @@ runs under the same supervisor as the replacement wrapper.
 
 from __future__ import annotations
 
+import glob
 import os
-import random
 import shutil
 import time
 
-from ansible_collections.parallel.jobs.plugins.module_utils._jobs import (
-    META_KEY,
-    RECORD_FORMAT,
-    JobError,
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError, random_jid
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import (
+    JobKind,
+    JobMeta,
+    Outcome,
+    final_record,
+)
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import (
     expand_home,
     home_dir,
+    job_exists,
     job_path,
-    make_jid,
     write_record,
 )
+from ansible_collections.parallel.jobs.plugins.module_utils._messages import entry_label
+from ansible_collections.parallel.jobs.plugins.module_utils._results import skipped_command_result
 from ansible_collections.parallel.jobs.plugins.module_utils._supervisor import JobSpec, begin_start, confirm_start
 
-KINDS = ('command', 'module')
 # A delta larger than this share of the base is not worth it: the payload goes whole.
 DELTA_MAX_SHARE = 0.5
 
@@ -94,11 +99,11 @@ def resolve_dir(path: str, home: str) -> str:
     return os.path.normpath(os.path.join(home, expand_home(path, home)))
 
 
-def check_dir(name: str, path: str) -> None:
+def check_dir(label: str, path: str) -> None:
     if not os.path.isdir(path):
-        raise LaunchError('%s: chdir %s is not a directory on the target' % (name, path))
+        raise LaunchError('%s: chdir %s is not a directory on the target' % (label, path))
     if not os.access(path, os.R_OK | os.X_OK):
-        raise LaunchError('%s: chdir %s cannot be entered and read by uid %d' % (name, path, os.geteuid()))
+        raise LaunchError('%s: chdir %s cannot be entered and read by uid %d' % (label, path, os.geteuid()))
 
 
 def find_program(program: str, env_path) -> str | None:
@@ -110,7 +115,6 @@ def find_program(program: str, env_path) -> str | None:
 
 def skip_reason(job: dict, cwd: str) -> str | None:
     """Why ``creates``/``removes`` say a command job should not run (None: it should)."""
-    import glob
     creates, removes = job.get('creates'), job.get('removes')
     if creates and glob.glob(os.path.join(cwd, os.path.expanduser(creates))):
         return '%s exists' % creates
@@ -124,12 +128,11 @@ def prepare(plan: dict) -> list:
     home = home_dir()
     prepared = []
     for index, job in enumerate(plan['jobs']):
-        name = 'jobs[%d] %r' % (index, job['name'])
         cwd = resolve_dir(job['chdir'], home) if job.get('chdir') else None
         if cwd:
-            check_dir(name, cwd)
+            check_dir(entry_label(index, job['name']), cwd)
         item = {'job': job, 'cwd': cwd, 'skip': None}
-        if job['kind'] == 'command':
+        if job['kind'] == JobKind.COMMAND:
             item['skip'] = skip_reason(job, cwd or home)
         else:
             item['payload'] = job_payload(plan['payloads'], job['payload'])
@@ -143,20 +146,34 @@ def prepare(plan: dict) -> list:
 
 def _new_jid(job_dir: str) -> str:
     for _attempt in range(100):
-        jid = make_jid('j%d' % random.randint(0, 999999999999), os.getpid())
-        if not os.path.lexists(job_path(job_dir, jid)):
+        jid = random_jid()
+        if not job_exists(job_dir, jid):
             return jid
     raise JobError('could not find a free job id in %s' % job_dir)
 
 
-def _record_skipped(job_dir: str, jid: str, job: dict, reason: str, meta: dict) -> None:
-    """A command that ``creates``/``removes`` says not to run ends at once, unchanged, as core's command does."""
+def _record_skipped(job_dir: str, jid: str, job: dict, reason: str) -> float:
+    """A command that ``creates``/``removes`` says not to run ends at once, as core's command does."""
     now = time.time()
-    meta.update({'format': RECORD_FORMAT, 'started_at': now, 'ended_at': now, 'outcome': 'completed', 'rc': 0})
-    write_record(job_path(job_dir, jid), {
-        'changed': False, 'rc': 0, 'cmd': job['cmd'], 'msg': 'Did not run command since %s' % reason,
-        'stdout': 'skipped, since %s' % reason, 'stderr': '', 'skipped_run': True,
-        'started': True, 'finished': True, 'ansible_job_id': jid, META_KEY: meta})
+    meta = JobMeta(kind=JobKind.COMMAND, name=job['name'], cmd=job['cmd'], started_at=now, ended_at=now,
+                   outcome=Outcome.COMPLETED, rc=0)
+    write_record(job_path(job_dir, jid), final_record(skipped_command_result(job['cmd'], reason), jid, meta))
+    return now
+
+
+def _job_spec(job_dir: str, jid: str, item: dict) -> JobSpec:
+    job = item['job']
+    common = {'job_dir': job_dir, 'jid': jid, 'kind': job['kind'], 'time_limit': job['timeout'], 'grace': job['grace'],
+              'name': job['name'], 'cwd': item['cwd'], 'env': job.get('environment') or None}
+    if job['kind'] == JobKind.COMMAND:
+        program = find_program(job['argv'][0], (common['env'] or {}).get('PATH', os.environ.get('PATH')))
+        if program is None:
+            raise JobError('%s: command not found' % job['argv'][0])
+        return JobSpec(argv=[program] + job['argv'][1:], cmd=job['cmd'], output_limit=job['output_limit'],
+                       stdin_data=_stdin_bytes(job), **common)
+    # The payload goes in as the interpreter's stdin, as with pipelining.
+    return JobSpec(argv=job['interpreter'], module=job['module'],
+                   stdin_data=item.pop('payload').encode('utf-8', errors='surrogateescape'), **common)
 
 
 def begin_one(job_dir: str, item: dict) -> dict:
@@ -164,29 +181,13 @@ def begin_one(job_dir: str, item: dict) -> dict:
     under ``_pending`` (or ``started`` false and a ``msg`` if it could not start)."""
     job = item['job']
     entry = {'name': job['name']}
-    meta = {'kind': job['kind'], 'name': job['name']}
     try:
         jid = _new_jid(job_dir)
         entry.update(ansible_job_id=jid, results_file=job_path(job_dir, jid))
-        env = job.get('environment') or None
-        if job['kind'] == 'command':
-            meta['cmd'] = job['cmd']
-            if item['skip']:
-                _record_skipped(job_dir, jid, job, item['skip'], meta)
-                entry.update(started=True, started_at=meta['started_at'], skipped_run=True)
-                return entry
-            program = find_program(job['argv'][0], (env or {}).get('PATH', os.environ.get('PATH')))
-            if program is None:
-                raise JobError('%s: command not found' % job['argv'][0])
-            argv, stdin_data = [program] + job['argv'][1:], _stdin_bytes(job)
-            command = {'cmd': job['cmd'], 'output_limit': job['output_limit']}
-        else:
-            meta['module'] = job['module']
-            # The payload goes in as the interpreter's stdin, as with pipelining.
-            argv, stdin_data = job['interpreter'], item.pop('payload').encode('utf-8', errors='surrogateescape')
-            command = None
-        spec = JobSpec(job_dir, jid, argv, job['timeout'], job['grace'], cwd=item['cwd'], env=env, extra_meta=meta,
-                       stdin_data=stdin_data, command=command)
+        if item['skip']:
+            entry.update(started=True, started_at=_record_skipped(job_dir, jid, job, item['skip']), skipped_run=True)
+            return entry
+        spec = _job_spec(job_dir, jid, item)
         entry['started_at'] = round(time.time(), 6)
         entry['_pending'] = begin_start(spec)
     except (JobError, OSError) as exc:
@@ -232,5 +233,5 @@ def launch(job_dir: str, plan: dict) -> list:
     return [confirm_one(entry) for entry in entries]
 
 
-__all__ = ('KINDS', 'LaunchError', 'payload_delta', 'apply_payload_delta', 'job_payload', 'resolve_dir', 'check_dir',
+__all__ = ('LaunchError', 'payload_delta', 'apply_payload_delta', 'job_payload', 'resolve_dir', 'check_dir',
            'find_program', 'skip_reason', 'prepare', 'begin_one', 'confirm_one', 'launch')

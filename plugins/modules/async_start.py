@@ -1,10 +1,8 @@
-#!/usr/bin/python
 # Copyright (c) 2026, parallel.jobs contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-# The action plugin (plugins/action/async_start.py) checks the jobs and builds
-# the launch plan on the controller; this module carries the plan out on the
-# target in one run. Its options are private to that action plugin.
+# This file only documents the async_start action plugin (plugins/action/async_start.py),
+# which checks the jobs on the controller; the target side is parallel.jobs.async_launch.
 
 from __future__ import annotations
 
@@ -62,12 +60,12 @@ options:
       executable:
         description:
           - The shell to use with O(jobs[].shell=true).
-        type: path
+        type: str
       chdir:
         description:
           - Change into this directory before running the job. Relative paths and C(~) are taken from the home directory
             of the user the job runs as. Checked on the target before any job starts.
-        type: path
+        type: str
       environment:
         description:
           - Variables added to the job's environment. Values must be strings (quote numbers in YAML).
@@ -85,11 +83,11 @@ options:
         description:
           - A path or glob; if it exists when the job would start, the command does not run and its result says so
             (not changed, C(skipped_run=true)), as with M(ansible.builtin.command).
-        type: path
+        type: str
       removes:
         description:
           - A path or glob; if it does not exist when the job would start, the command does not run.
-        type: path
+        type: str
       module:
         description:
           - The module to run, by FQCN or short name, such as V(ansible.builtin.get_url). Python modules only.
@@ -240,42 +238,3 @@ msg:
   type: str
   sample: started 4 jobs
 """
-
-import traceback
-
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.parallel.jobs.plugins.module_utils._jobs import (
-    JOB_DIR_DEFAULT,
-    JobError,
-    ensure_job_dir,
-    expand_job_dir,
-)
-from ansible_collections.parallel.jobs.plugins.module_utils._launch import launch
-
-
-def main() -> None:
-    module = AnsibleModule(
-        argument_spec={
-            '_plan': {'type': 'dict', 'required': True},
-            '_async_dir': {'type': 'str', 'default': JOB_DIR_DEFAULT},
-        },
-        supports_check_mode=False,
-    )
-    plan = module.params['_plan']
-    # Keep the plan (module payloads, arguments) out of the echoed invocation.
-    invocation = {'module_args': {'jobs': [job.get('name') for job in plan.get('jobs', [])]}}
-    try:
-        job_dir = ensure_job_dir(expand_job_dir(module.params['_async_dir']))
-        entries = launch(job_dir, plan)
-    except JobError as exc:
-        module.fail_json(msg=str(exc), invocation=invocation)
-    except Exception as exc:  # an unexpected failure must still name itself, not print a bare traceback
-        module.fail_json(msg='async_start failed on the target: %s' % exc, exception=traceback.format_exc(),
-                         invocation=invocation)
-    module.exit_json(changed=any(entry.get('started') for entry in entries), jobs=entries, job_dir=job_dir,
-                     invocation=invocation)
-
-
-if __name__ == '__main__':
-    main()

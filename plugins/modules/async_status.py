@@ -202,148 +202,44 @@ counts:
 """
 
 import json
-import os
 import sys
 
 from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.parallel.jobs.plugins.module_utils._jobs import (
-    JOB_DIR_DEFAULT,
-    JobError,
-    JobState,
-    JobStatus,
-    check_job_dir,
-    expand_job_dir,
-    job_entry,
-    job_path,
-    remove_job_files,
-    validate_jid,
+from ansible_collections.parallel.jobs.plugins.module_utils._control import (
+    STATUS_MUTUALLY_EXCLUSIVE,
+    make_request,
+    run_mode,
+    status_argument_spec,
 )
-from ansible_collections.parallel.jobs.plugins.module_utils._supervisor import stop_job
-from ansible_collections.parallel.jobs.plugins.module_utils._watch import (
-    count_states,
-    list_jobs,
-    read_status,
-    watch_jobs,
-)
-
-OUTPUT_TAIL = 4096
-
-
-def _print_entry(entry: dict) -> None:
-    # A job's result is the module's own, already processed by its exit_json:
-    # pass it on as it is, as core's async_status does.
-    print('\n' + json.dumps(entry))
-    sys.exit(0)
-
-
-def _read_all(job_dir: str, jids: list, dir_exists: bool) -> list:
-    if not dir_exists:
-        return [JobStatus(jid, JobState.NOT_FOUND, 'no job directory %s (a job started with become must be read '
-                          'with the same become user)' % job_dir, job_path(job_dir, jid)) for jid in jids]
-    return [read_status(job_dir, jid) for jid in jids]
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import JOB_DIR_DEFAULT
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
-            jid=dict(type='str'),
-            jids=dict(type='list', elements='str'),
-            mode=dict(type='str', default='status', choices=['status', 'cleanup', 'list', 'kill']),
-            force=dict(type='bool', default=False),
-            # The job directory as configured, ~ not yet expanded: expanding it
-            # here, as the user the task runs as, matches what the wrapper did.
-            _async_dir=dict(type='str', default=JOB_DIR_DEFAULT),
-            # Set by parallel.jobs.async_wait: watch the jobs here for up to _wait seconds.
-            _wait=dict(type='float', default=0.0),
-            _poll=dict(type='float', default=0.1),
-            _output_tail=dict(type='int', default=OUTPUT_TAIL),
-        ),
-        mutually_exclusive=[('jid', 'jids')],
-        supports_check_mode=True,
+    argument_spec = status_argument_spec()
+    argument_spec.update(
+        # The job directory as configured, ~ not yet expanded: expanding it
+        # here, as the user the task runs as, matches what the wrapper did.
+        _async_dir={'type': 'str', 'default': JOB_DIR_DEFAULT},
+        # Set by parallel.jobs.async_wait: watch the jobs here for up to _wait seconds.
+        _wait={'type': 'float', 'default': 0.0},
+        _poll={'type': 'float', 'default': 0.1},
     )
-    params = module.params
-    mode, single = params['mode'], params['jid'] is not None
-    if mode != 'list' and not single and not params['jids']:
-        module.fail_json(msg='one of jid or jids is required with mode=%s' % mode)
+    module = AnsibleModule(argument_spec=argument_spec, mutually_exclusive=STATUS_MUTUALLY_EXCLUSIVE,
+                           supports_check_mode=True)
     try:
-        jids = [validate_jid(jid) for jid in ([params['jid']] if single else params['jids'] or [])]
-        job_dir = expand_job_dir(params['_async_dir'])
-        dir_exists = os.path.lexists(job_dir)
-        if dir_exists:
-            check_job_dir(job_dir)
+        request = make_request(module.params, check_mode=module.check_mode)
     except JobError as exc:
-        module.fail_json(msg=str(exc), ansible_job_id=params['jid'], started=False, finished=True)
-
-    if mode == 'list':
-        entries = list_jobs(job_dir) if dir_exists else []
-        module.exit_json(changed=False, jobs=entries, counts=count_states(entries), job_dir=job_dir)
-
-    if mode == 'status':
-        checks, noticed = 1, {}
-        if params['_wait'] > 0 and dir_exists:
-            statuses, checks, noticed = watch_jobs(job_dir, jids, params['_wait'], max(0.01, params['_poll']))
-        else:
-            statuses = _read_all(job_dir, jids, dir_exists)
-        entries = [job_entry(status, output_tail=params['_output_tail']) for status in statuses]
-        for entry in entries:
-            if entry['ansible_job_id'] in noticed:
-                entry['job_noticed_at'] = noticed[entry['ansible_job_id']]
-        if single:
-            if statuses[0].state == JobState.NOT_FOUND:
-                entries[0]['msg'] = 'could not find job: ' + statuses[0].reason
-            _print_entry(entries[0])
-        module.exit_json(changed=False, jobs=entries, counts=count_states(statuses),
-                         finished=all(status.ended for status in statuses), checks=checks)
-
-    statuses = _read_all(job_dir, jids, dir_exists)
-    if mode == 'kill':
-        problems, stoppable = [], [status.state in (JobState.RUNNING, JobState.LOST) for status in statuses]
-        if not module.check_mode:
-            for index, status in enumerate(statuses):
-                if stoppable[index]:
-                    try:
-                        statuses[index] = stop_job(job_dir, status.jid)
-                    except JobError as exc:
-                        problems.append(str(exc))
-        entries = [job_entry(status) for status in statuses]
-        changed = any(stoppable)
-        if single and not problems:
-            # Stopping the job was asked for and done: that is not a failure of this task.
-            entries[0].update(changed=changed, failed=False)
-            _print_entry(entries[0])
-        module.exit_json(changed=changed, failed=bool(problems), msg='; '.join(problems) or None, jobs=entries,
-                         counts=count_states(statuses))
-
-    # cleanup
-    running = [status for status in statuses if status.state == JobState.RUNNING]
-    if running and params['force'] and not module.check_mode:
-        for status in running:
-            try:
-                stop_job(job_dir, status.jid)
-            except JobError as exc:
-                module.fail_json(msg='could not stop job %s before cleaning it up: %s' % (status.jid, exc))
-        statuses = _read_all(job_dir, jids, dir_exists)
-        running = [status for status in statuses if status.state == JobState.RUNNING]
-    erased = []
-    for status in statuses:
-        if status.state in (JobState.RUNNING, JobState.NOT_FOUND):
-            continue
-        erased.extend([status.path] if module.check_mode else remove_job_files(job_dir, status.jid))
-    msg = None
-    if running:
-        msg = ('%s still running and %s not removed (use force=true to stop and remove)'
-               % (', '.join(status.jid for status in running), 'was' if len(running) == 1 else 'were'))
-    if single:
-        state = statuses[0].state
-        if running:
-            module.fail_json(msg='job %s is still running; it was not cleaned up (use force=true to stop it first)'
-                             % jids[0], ansible_job_id=jids[0], started=True, finished=False, job_state=state)
-        module.exit_json(ansible_job_id=jids[0], erased=erased, changed=bool(erased), started=True, finished=True,
-                         job_state=state, job_reason=statuses[0].reason)
-    module.exit_json(changed=bool(erased), failed=bool(running), msg=msg, erased=erased,
-                     jobs=[{'ansible_job_id': status.jid, 'job_state': status.state, 'job_reason': status.reason}
-                           for status in statuses])
+        module.fail_json(msg=str(exc), ansible_job_id=module.params['jid'], started=False, finished=True)
+    result, raw = run_mode(request)
+    if raw:
+        # A job's own result, already processed by its module's exit_json: passed on as it is, as core's
+        # async_status does (exit_json would process it a second time).
+        print('\n' + json.dumps(result))  # pylint: disable=ansible-bad-function
+        sys.exit(0)  # pylint: disable=ansible-bad-function
+    if result.get('failed'):
+        module.fail_json(**result)
+    module.exit_json(**result)
 
 
 if __name__ == '__main__':

@@ -106,13 +106,13 @@ import json
 import os
 import sys
 
-from ansible_collections.parallel.jobs.plugins.module_utils._jobs import (
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError, make_jid
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import JobKind
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import (
     JOB_DIR_DEFAULT,
-    JobError,
     ensure_job_dir,
     expand_job_dir,
     job_path,
-    make_jid,
 )
 from ansible_collections.parallel.jobs.plugins.module_utils._supervisor import (
     GRACE_ENV,
@@ -176,8 +176,9 @@ def main() -> None:
         grace = parse_grace(os.environ.get(GRACE_ENV))
         job_dir = ensure_job_dir(expand_job_dir(os.environ.get('ANSIBLE_ASYNC_DIR') or JOB_DIR_DEFAULT))
         remove_dir = None if call['preserve_tmp'] else os.path.dirname(call['module_path'])
-        start_job(JobSpec(job_dir, jid, call['command'], call['time_limit'], grace, remove_dir=remove_dir,
-                          extra_meta={'kind': 'module', 'module': os.path.basename(call['module_path'])}))
+        start_job(JobSpec(job_dir=job_dir, jid=jid, kind=JobKind.MODULE, argv=call['command'],
+                          time_limit=call['time_limit'], grace=grace, module=os.path.basename(call['module_path']),
+                          remove_dir=remove_dir))
     except (JobError, OSError) as exc:
         _print({'failed': True, 'started': False, 'finished': True, 'msg': 'parallel.jobs.async_wrapper: %s' % exc})
         sys.exit(1)

@@ -9,8 +9,7 @@
 from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
-
-from ansible_collections.parallel.jobs.plugins.module_utils._jobs import JOB_DIR_DEFAULT
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import JOB_DIR_DEFAULT
 
 
 class JobAction(ActionBase):

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ansible_collections.parallel.jobs.plugins.module_utils._jobs import JobError, JobState, validate_jid
-
-# What fails the wait unless the user says otherwise: every way a job can end badly.
-FAIL_ON_DEFAULT = [JobState.FAILED, JobState.TIMED_OUT, JobState.KILLED, JobState.LOST, JobState.CORRUPT,
-                   JobState.NOT_FOUND]
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError, validate_jid
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import JobState
+from ansible_collections.parallel.jobs.plugins.module_utils._messages import describe_value, shorten
 
 
 class JobInputError(ValueError):
@@ -89,11 +87,6 @@ def _valid(jid, where: str) -> str:
         raise JobInputError('%s: %s' % (where, exc))
 
 
-def describe_value(value, limit: int = 120) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit - 3] + '...'
-
-
 def check_bounds(values: Mapping, bounds: Mapping, where: str = '', unit: str = '') -> None:
     """Refuse any of ``values`` outside its ``(low, high)`` in ``bounds`` (missing or None values pass)."""
     for key, (low, high) in bounds.items():
@@ -134,8 +127,7 @@ def last_output_line(entry: Mapping, limit: int = 200) -> str:
         if isinstance(text, str):
             for line in reversed(text.splitlines()):
                 if line.strip():
-                    line = line.rstrip()
-                    return line if len(line) <= limit else line[:limit - 3] + '...'
+                    return shorten(line.rstrip(), limit)
     return ''
 
 
@@ -150,7 +142,7 @@ def outcome_message(entries: Sequence, fail_on: Sequence) -> str:
     ``fail_on`` leaves out are named too, as not failing the task."""
     bad = [entry for entry in entries if entry.get('job_state') in fail_on]
     tolerated = [entry for entry in entries
-                 if entry.get('job_state') in FAIL_ON_DEFAULT and entry.get('job_state') not in fail_on]
+                 if entry.get('job_state') in JobState.BAD and entry.get('job_state') not in fail_on]
     total = len(entries)
     if bad:
         msg = '%d of %d jobs failed: %s' % (len(bad), total, _details(bad))
@@ -178,14 +170,13 @@ def progress_line(host: str, counts: Mapping, total: int) -> str:
     """``web1: 7/10 jobs ended, 1 failed`` — what the user sees once per window when something changed."""
     ended = total - counts.get(JobState.RUNNING, 0)
     parts = ['%s: %d/%d jobs ended' % (host, ended, total)]
-    for state in (JobState.FAILED, JobState.TIMED_OUT, JobState.KILLED, JobState.LOST, JobState.CORRUPT,
-                  JobState.NOT_FOUND):
+    for state in JobState.BAD:
         if counts.get(state):
             parts.append('%d %s' % (counts[state], state.replace('_', ' ')))
     return ', '.join(parts)
 
 
-__all__ = ('FAIL_ON_DEFAULT', 'JobInputError', 'normalize_jobs', 'kind_of', 'describe_value', 'check_bounds',
+__all__ = ('JobInputError', 'normalize_jobs', 'kind_of', 'check_bounds',
            'name_entries', 'add_output_lines',
            'last_output_line', 'job_label', 'outcome_message',
            'progress_line')

@@ -11,8 +11,8 @@ from __future__ import annotations
 import shlex
 
 from ansible.errors import AnsibleError
-
 from ansible_collections.parallel.jobs.plugins.module_utils._launch import payload_delta
+from ansible_collections.parallel.jobs.plugins.module_utils._messages import entry_label
 from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import JobInputError
 
 
@@ -32,7 +32,7 @@ class ModulePayloads:
 
     def add(self, index: int, spec: dict) -> dict:
         """Build the module payload of ``spec`` (``jobs[index]``); return what the target needs to run it."""
-        where = 'jobs[%d] %r' % (index, spec['name'])
+        where = entry_label(index, spec['name'])
         action = self._action
         module_args = dict(spec['args'])
         action._update_module_args(spec['module'], module_args, self._task_vars)

@@ -10,7 +10,6 @@ import http.server
 import threading
 
 import pytest
-
 from conftest import TEST_USER
 
 
@@ -90,7 +89,7 @@ def test_bad_input_is_refused_before_anything_starts(run_playbook):
         "jobs[0] 'env': environment PORT must be a string, not an integer 8080 (quote it in YAML)",
         "jobs[0] 'where': chdir /nonexistent/dir is not a directory on the target",
         "jobs[0] 'mixed': shell belongs to command jobs; a module job takes module and args",
-        'jobs[0]: every job needs a name (a non-empty string), to find its result by',
+        'jobs[0]: missing required arguments: name',
         "jobs[0] 'late': timeout=-1 must be between 0 and 604800",
         "jobs[0]: expected a mapping with a name and a cmd, argv or module, not str 'not a list'",
         'jobs: the list is empty; give at least one job',

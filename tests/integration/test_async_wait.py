@@ -130,6 +130,7 @@ def test_a_dropped_ssh_connection_during_a_window_is_retried(lab, tmp_path):
     import time
 
     from conftest import PLAYBOOKS
+
     from tests.sshlab import tool
 
     results_dir = tmp_path / 'results'
@@ -143,9 +144,12 @@ def test_a_dropped_ssh_connection_during_a_window_is_retried(lab, tmp_path):
     deadline = time.monotonic() + 60
     while not marker.exists() and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.1)
-    time.sleep(1.5)
-    with open('/proc/%d/task/%d/children' % (sshd, sshd)) as handle:
-        sessions = [int(pid) for pid in handle.read().split()]
+    # Drop the connection only once the window's module runs on the host (a Python process in an ssh
+    # session: the job itself runs detached, outside sshd's tree), not before it was sent.
+    while not _runs_under(sshd, b'python') and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert _runs_under(sshd, b'python'), 'the wait never ran its window on the host'
+    sessions = _children(sshd)
     assert sessions, 'no ssh session to drop'
     for pid in sessions:
         subprocess.run(['kill', '-KILL', str(pid)], check=False)
@@ -154,6 +158,29 @@ def test_a_dropped_ssh_connection_during_a_window_is_retried(lab, tmp_path):
     waited = json.loads((results_dir / 'host1-waited.json').read_text())
     assert waited['jobs'][0]['job_state'] == 'finished'
     assert waited['reconnects'] >= 1 and waited['rounds'] >= 1
+
+
+def _children(pid: int) -> list:
+    try:
+        with open('/proc/%d/task/%d/children' % (pid, pid)) as handle:
+            return [int(child) for child in handle.read().split()]
+    except OSError:
+        return []
+
+
+def _runs_under(root: int, needle: bytes) -> bool:
+    """Whether a descendant of ``root`` has ``needle`` in its command line."""
+    pending = _children(root)
+    while pending:
+        pid = pending.pop()
+        try:
+            with open('/proc/%d/cmdline' % pid, 'rb') as handle:
+                if needle in handle.read():
+                    return True
+        except OSError:
+            continue
+        pending.extend(_children(pid))
+    return False
 
 
 def test_a_running_jobs_entry_shows_its_output_so_far(run_playbook):

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ansible_collections.parallel.jobs.plugins.module_utils._launch import (
     LaunchError,
     apply_payload_delta,

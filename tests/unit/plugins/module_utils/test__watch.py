@@ -11,34 +11,21 @@ import subprocess
 import time
 
 import pytest
-
-from ansible_collections.parallel.jobs.plugins.module_utils import _jobs, _watch
-from ansible_collections.parallel.jobs.plugins.module_utils._jobs import (
+from ansible_collections.parallel.jobs.plugins.module_utils import _watch
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.liveness import process_identity, read_boot_id
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import (
     META_KEY,
-    JobError,
     JobState,
     JobStatus,
-    job_path,
-    write_record,
-)
-from ansible_collections.parallel.jobs.plugins.module_utils._watch import (
-    LIVENESS_INTERVAL,
     count_states,
-    list_jobs,
     read_status,
-    watch_jobs,
 )
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import job_path, write_record
+from ansible_collections.parallel.jobs.plugins.module_utils._watch import LIVENESS_INTERVAL, list_jobs, watch_jobs
 
 # Ticks that are exact in binary floating point, so the fake clock never drifts.
 POLL = 0.125
-
-
-@pytest.fixture
-def job_dir(tmp_path):
-    path = tmp_path / 'jobs'
-    path.mkdir()
-    os.chmod(str(path), 0o700)
-    return str(path)
 
 
 class FakeTime:
@@ -65,15 +52,8 @@ class FakeTime:
             action()
 
 
-def _dead_pid() -> int:
-    """The pid of a child that has exited and been reaped."""
-    proc = subprocess.Popen(['true'])
-    proc.wait()
-    return proc.pid
-
-
 def _meta(supervisor, **extra) -> dict:
-    meta = {'format': 1, 'started_at': time.time(), 'boot_id': _jobs.read_boot_id(), 'supervisor': supervisor}
+    meta = {'format': 1, 'started_at': time.time(), 'boot_id': read_boot_id(), 'supervisor': supervisor}
     meta.update(extra)
     return meta
 
@@ -99,7 +79,7 @@ def _plant(job_dir: str, jid: str, record: dict) -> str:
 
 def _me() -> dict:
     """This test process as a job's supervisor: alive as long as the test runs."""
-    identity = _jobs.process_identity(os.getpid())
+    identity = process_identity(os.getpid())
     assert identity is not None
     return identity
 
@@ -208,8 +188,8 @@ def test_watch_sees_a_job_fail_at_the_next_check(job_dir):
     assert statuses[0].reason == 'rc=3'
 
 
-def test_watch_a_job_with_a_dead_supervisor_ends_at_once_as_lost(job_dir):
-    pid = _dead_pid()
+def test_watch_a_job_with_a_dead_supervisor_ends_at_once_as_lost(job_dir, dead_pid):
+    pid = dead_pid
     _plant(job_dir, 'j1.1', _running('j1.1', {'pid': pid, 'start_time': 1}))
     fake = FakeTime()
     statuses, checks, _noticed = watch_jobs(job_dir, ['j1.1'], 30.0, POLL, clock=fake.clock, sleep=fake.sleep)
@@ -222,7 +202,7 @@ def test_watch_a_job_with_a_dead_supervisor_ends_at_once_as_lost(job_dir):
 def test_watch_notices_a_supervisor_dying_at_the_next_liveness_check(job_dir):
     child = subprocess.Popen(['sleep', '60'])
     try:
-        identity = _jobs.process_identity(child.pid)
+        identity = process_identity(child.pid)
         assert identity is not None
         _plant(job_dir, 'j1.1', _running('j1.1', identity))
 

@@ -6,8 +6,7 @@
 from __future__ import annotations
 
 import pytest
-
-from ansible_collections.parallel.jobs.plugins.module_utils._jobs import JobError
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError
 from ansible_collections.parallel.jobs.plugins.modules.async_wrapper import parse_argv
 
 

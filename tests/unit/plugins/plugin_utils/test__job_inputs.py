@@ -6,11 +6,8 @@
 from __future__ import annotations
 
 import pytest
-
-from ansible_collections.parallel.jobs.plugins.module_utils._jobs import JobState
-from ansible_collections.parallel.jobs.plugins.module_utils._watch import count_states
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import JobState, count_states
 from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import (
-    FAIL_ON_DEFAULT,
     JobInputError,
     job_label,
     last_output_line,
@@ -193,13 +190,13 @@ def test_job_label(entry, expected):
 
 def test_outcome_message_all_finished():
     entries = [_entry('j1.%d' % n, JobState.FINISHED, 'finished, rc=0') for n in range(3)]
-    assert outcome_message(entries, FAIL_ON_DEFAULT) == 'all 3 jobs ended'
+    assert outcome_message(entries, JobState.BAD) == 'all 3 jobs ended'
 
 
 def test_outcome_message_some_still_running():
     entries = [_entry('j1.1', JobState.FINISHED, 'finished'), _entry('j1.2', JobState.RUNNING, 'running'),
                _entry('j1.3', JobState.FINISHED, 'finished')]
-    assert outcome_message(entries, FAIL_ON_DEFAULT) == '2 of 3 jobs ended'
+    assert outcome_message(entries, JobState.BAD) == '2 of 3 jobs ended'
 
 
 def test_outcome_message_mixed():
@@ -209,7 +206,7 @@ def test_outcome_message_mixed():
         _entry('j1.3', JobState.LOST, 'its supervisor (pid 42) is gone'),
         _entry('j1.4', JobState.FINISHED, 'finished, rc=0'),
     ]
-    message = outcome_message(entries, FAIL_ON_DEFAULT)
+    message = outcome_message(entries, JobState.BAD)
     assert message.startswith('2 of 4 jobs failed: ')
     assert 'j1.1 rc=2' in message
     assert 'j1.3 lost (its supervisor (pid 42) is gone)' in message
@@ -223,7 +220,7 @@ def test_outcome_message_names_jobs_that_have_a_name():
         _entry('j1.2', JobState.TIMED_OUT, 'timed out after 10 s'),
         _entry('j1.3', JobState.FINISHED, 'finished', name='restore'),
     ]
-    message = outcome_message(entries, FAIL_ON_DEFAULT)
+    message = outcome_message(entries, JobState.BAD)
     assert message == '2 of 3 jobs failed: backup (j1.1) rc=2: disk full, j1.2 timed out (timed out after 10 s)'
 
 
@@ -238,7 +235,7 @@ def test_outcome_message_names_jobs_that_have_a_name():
 ])
 def test_outcome_message_reason_per_state(state, reason, shown):
     entries = [_entry('j1.1', state, reason), _entry('j1.2', JobState.FINISHED, 'finished')]
-    assert outcome_message(entries, FAIL_ON_DEFAULT) == '1 of 2 jobs failed: ' + shown
+    assert outcome_message(entries, JobState.BAD) == '1 of 2 jobs failed: ' + shown
 
 
 def test_outcome_message_fail_on_filters_what_counts():
@@ -261,7 +258,7 @@ def test_outcome_message_fail_on_filters_what_counts():
 
 
 def test_fail_on_default_is_every_bad_ending():
-    assert set(FAIL_ON_DEFAULT) == set(JobState.ENDED) - {JobState.FINISHED}
+    assert set(JobState.BAD) == set(JobState.ENDED) - {JobState.FINISHED}
 
 
 @pytest.mark.parametrize('counts, total, expected', [

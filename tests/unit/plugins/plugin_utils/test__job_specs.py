@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import JobInputError
 from ansible_collections.parallel.jobs.plugins.plugin_utils._job_specs import parse_job_specs
 
@@ -45,7 +44,12 @@ def test_a_module_job_keeps_its_arguments():
     assert spec['kind'] == 'module'
     assert spec['module'] == 'ansible.builtin.get_url'
     assert spec['args'] == {'url': 'http://127.0.0.1/x', 'dest': '/tmp/x'}
-    assert 'argv' not in spec
+    assert spec['argv'] is None
+
+
+def test_values_are_converted_as_ansible_converts_module_options():
+    [spec] = parse_job_specs([{'name': 'a', 'argv': ['sleep', 3], 'stdin': 5, 'shell': 'no'}], DEFAULTS)
+    assert spec['argv'] == ['sleep', '3'] and spec['stdin'] == '5' and spec['shell'] is False
 
 
 def test_environment_values_are_strings():
@@ -57,8 +61,8 @@ def test_environment_values_are_strings():
     ('echo hi', "jobs: expected a list of job definitions, not str"),
     ([], 'jobs: the list is empty'),
     (['echo hi'], "jobs[0]: expected a mapping with a name and a cmd, argv or module, not str 'echo hi'"),
-    ([{'cmd': 'true'}], 'jobs[0]: every job needs a name'),
-    ([{'name': '', 'cmd': 'true'}], 'jobs[0]: every job needs a name'),
+    ([{'cmd': 'true'}], 'jobs[0]: missing required arguments: name'),
+    ([{'name': '', 'cmd': 'true'}], 'jobs[0]: a name is one line of 1 to 200 characters'),
     ([{'name': 'a\nb', 'cmd': 'true'}], "jobs[0] 'a\\nb': a name is one line"),
     ([{'name': 'a', 'cmd': 'true'}, {'name': 'a', 'cmd': 'false'}],
      "jobs[1]: the name 'a' is already used by jobs[0]; names must be unique"),
@@ -70,25 +74,27 @@ def test_environment_values_are_strings():
     ([{'name': 'a', 'cmd': 'echo "unclosed'}], "jobs[0] 'a': cannot split cmd into arguments"),
     ([{'name': 'a', 'argv': []}], "jobs[0] 'a': argv must be a non-empty list of strings"),
     ([{'name': 'a', 'argv': 'echo hi'}], "jobs[0] 'a': argv must be a non-empty list of strings"),
-    ([{'name': 'a', 'argv': ['echo', 3]}], "jobs[0] 'a': argv[1] must be a string, not an integer 3"),
     ([{'name': 'a', 'argv': ['true'], 'shell': True}], "shell: true takes cmd (a string), not argv"),
     ([{'name': 'a', 'cmd': 'true', 'executable': '/bin/bash'}], 'executable only applies with shell: true'),
-    ([{'name': 'a', 'cmd': 'true', 'shell': 'maybe'}], "jobs[0] 'a': shell must be true or false, not 'maybe'"),
+    ([{'name': 'a', 'cmd': 'true', 'shell': 'maybe'}],
+     "jobs[0] 'a': argument 'shell' is of type str and we were unable to convert to bool: The value 'maybe' is not"),
     ([{'name': 'a', 'cmd': 'true', 'args': {'x': 1}}], "jobs[0] 'a': args belongs to module jobs"),
     ([{'name': 'a', 'module': 'ping', 'chdir': '/tmp', 'creates': '/x'}], "jobs[0] 'a': creates belongs to command jobs"),
     ([{'name': 'a', 'module': 'not a module'}], "jobs[0] 'a': module must be a module name"),
-    ([{'name': 'a', 'module': 'ping', 'args': ['x']}], "jobs[0] 'a': args must be a mapping"),
+    ([{'name': 'a', 'module': 'ping', 'args': ['x']}],
+     "jobs[0] 'a': argument 'args' is of type list and we were unable to convert to dict"),
     ([{'name': 'a', 'cmd': 'env', 'environment': {'PORT': 8080}}],
      "jobs[0] 'a': environment PORT must be a string, not an integer 8080 (quote it in YAML)"),
     ([{'name': 'a', 'cmd': 'env', 'environment': {'DEBUG': True}}], "environment DEBUG must be a string, not a boolean"),
     ([{'name': 'a', 'cmd': 'env', 'environment': {'A=B': 'x'}}], "environment variable name 'A=B' is not valid"),
-    ([{'name': 'a', 'cmd': 'env', 'environment': ['A=B']}], "environment must be a mapping"),
-    ([{'name': 'a', 'cmd': 'true', 'stdin': 5}], "jobs[0] 'a': stdin must be a string, not an integer"),
+    ([{'name': 'a', 'cmd': 'env', 'environment': ['A=B']}],
+     "jobs[0] 'a': argument 'environment' is of type list and we were unable to convert to dict"),
     ([{'name': 'a', 'cmd': 'true', 'chdir': ''}], "jobs[0] 'a': chdir must be a non-empty string"),
     ([{'name': 'a', 'cmd': 'true', 'timeout': -1}], "jobs[0] 'a': timeout=-1 must be between 0 and 604800"),
-    ([{'name': 'a', 'cmd': 'true', 'timeout': 1.5}], "jobs[0] 'a': timeout must be a whole number, not 1.5"),
-    ([{'name': 'a', 'cmd': 'true', 'timeout': 'soon'}], "jobs[0] 'a': timeout must be a whole number, not str 'soon'"),
-    ([{'name': 'a', 'cmd': 'true', 'timeout': True}], "timeout must be a whole number, not a boolean"),
+    ([{'name': 'a', 'cmd': 'true', 'timeout': 1.5}],
+     "jobs[0] 'a': argument 'timeout' is of type float and we were unable to convert to int"),
+    ([{'name': 'a', 'cmd': 'true', 'timeout': 'soon'}],
+     "jobs[0] 'a': argument 'timeout' is of type str and we were unable to convert to int"),
     ([{'name': 'a', 'cmd': 'true', 'grace': 7200}], "jobs[0] 'a': grace=7200.0 must be between 0.0 and 3600.0"),
     ([{'name': 'a', 'cmd': 'true', 'output_limit': -5}], "output_limit=-5 must be between 0"),
 ])

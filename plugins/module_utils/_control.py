@@ -1,0 +1,213 @@
+# Copyright (c) 2026, parallel.jobs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module is private to the parallel.jobs collection. Its API may change at
+# any time; do not use it from other collections or roles.
+
+"""What async_status does with jobs on the target: read, wait, list, kill, clean up.
+
+Each mode is a function that returns the module's result; the module only
+checks its arguments and dispatches (``run_mode``).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from dataclasses import dataclass
+
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError, validate_jid
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import (
+    JobState,
+    JobStatus,
+    count_states,
+    job_entry,
+    killed_lost_record,
+    read_job,
+    read_statuses,
+)
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import (
+    JOB_DIR_DEFAULT,
+    open_job_dir,
+    remove_job_files,
+    write_record,
+)
+from ansible_collections.parallel.jobs.plugins.module_utils._proctree import live_processes, stop_processes
+from ansible_collections.parallel.jobs.plugins.module_utils._supervisor import GRACE_DEFAULT
+from ansible_collections.parallel.jobs.plugins.module_utils._watch import list_jobs, watch_jobs
+
+MODES = ('status', 'cleanup', 'list', 'kill')
+# How much of a running job's output so far a status read shows.
+RUNNING_OUTPUT_TAIL = 4096
+# How long, beyond its grace period, a kill waits for the supervisor to record the job's end.
+KILL_SETTLE = 10.0
+
+
+def status_argument_spec() -> dict:
+    """The options async_status's module and action plugin share (the action resolves ``jids`` to job ids)."""
+    return {
+        'jid': {'type': 'str'},
+        'jids': {'type': 'raw'},
+        'mode': {'type': 'str', 'default': 'status', 'choices': list(MODES)},
+        'force': {'type': 'bool', 'default': False},
+    }
+
+
+STATUS_MUTUALLY_EXCLUSIVE = [('jid', 'jids')]
+
+
+@dataclass
+class Request:
+    """A checked async_status call on the target."""
+
+    mode: str
+    job_dir: str
+    dir_exists: bool
+    jids: list
+    single: bool
+    force: bool = False
+    wait: float = 0.0
+    poll: float = 0.1
+    check_mode: bool = False
+
+
+def make_request(params: dict, check_mode: bool = False) -> Request:
+    """Check the module's parameters; raise JobError naming the problem, before any file is touched."""
+    mode, single = params['mode'], params['jid'] is not None
+    raw = [params['jid']] if single else params['jids']
+    if not raw and mode != 'list':
+        raise JobError('one of jid or jids is required with mode=%s' % mode)
+    raw = raw or []
+    if not isinstance(raw, list):
+        raise JobError('jids must be a list of job ids, not %s' % type(raw).__name__)
+    jids = [validate_jid(jid) for jid in raw]
+    job_dir, dir_exists = open_job_dir(params['_async_dir'] or JOB_DIR_DEFAULT)
+    return Request(mode, job_dir, dir_exists, jids, single, force=params['force'], wait=params.get('_wait') or 0.0,
+                   poll=max(0.01, params.get('_poll') or 0.1), check_mode=check_mode)
+
+
+def run_mode(request: Request) -> tuple:
+    """``(result, raw)``: the module's result, and whether it is a job's own result to print as it is."""
+    return _MODES[request.mode](request)
+
+
+def status_mode(request: Request) -> tuple:
+    checks, noticed = 1, {}
+    if request.wait > 0 and request.dir_exists:
+        statuses, checks, noticed = watch_jobs(request.job_dir, request.jids, request.wait, request.poll)
+    else:
+        statuses = read_statuses(request.job_dir, request.jids, request.dir_exists)
+    entries = [job_entry(status, output_tail=RUNNING_OUTPUT_TAIL) for status in statuses]
+    for entry in entries:
+        if entry['ansible_job_id'] in noticed:
+            entry['job_noticed_at'] = noticed[entry['ansible_job_id']]
+    if request.single:
+        if statuses[0].state == JobState.NOT_FOUND:
+            entries[0]['msg'] = 'could not find job: ' + statuses[0].reason
+        return entries[0], True
+    return {'changed': False, 'jobs': entries, 'counts': count_states(statuses),
+            'finished': all(status.ended for status in statuses), 'checks': checks}, False
+
+
+def list_mode(request: Request) -> tuple:
+    entries = list_jobs(request.job_dir) if request.dir_exists else []
+    return {'changed': False, 'jobs': entries, 'counts': count_states(entries), 'job_dir': request.job_dir}, False
+
+
+def kill_mode(request: Request) -> tuple:
+    statuses = read_statuses(request.job_dir, request.jids, request.dir_exists)
+    stoppable = [status.state in (JobState.RUNNING, JobState.LOST) for status in statuses]
+    problems = []
+    if not request.check_mode:
+        for index, status in enumerate(statuses):
+            if stoppable[index]:
+                try:
+                    statuses[index] = stop_job(request.job_dir, status.jid)
+                except JobError as exc:
+                    problems.append(str(exc))
+    entries = [job_entry(status) for status in statuses]
+    changed = any(stoppable)
+    if request.single and not problems:
+        # Stopping the job was asked for and done: that is not a failure of this task.
+        entries[0].update(changed=changed, failed=False)
+        return entries[0], True
+    return {'changed': changed, 'failed': bool(problems), 'msg': '; '.join(problems) or None, 'jobs': entries,
+            'counts': count_states(statuses)}, False
+
+
+def cleanup_mode(request: Request) -> tuple:
+    statuses = read_statuses(request.job_dir, request.jids, request.dir_exists)
+    running = [status for status in statuses if status.state == JobState.RUNNING]
+    if running and request.force and not request.check_mode:
+        for status in running:
+            try:
+                stop_job(request.job_dir, status.jid)
+            except JobError as exc:
+                return {'failed': True, 'msg': 'could not stop job %s before cleaning it up: %s' % (status.jid, exc)}, False
+        statuses = read_statuses(request.job_dir, request.jids, request.dir_exists)
+        running = [status for status in statuses if status.state == JobState.RUNNING]
+    erased = []
+    for status in statuses:
+        if status.state in (JobState.RUNNING, JobState.NOT_FOUND):
+            continue
+        erased.extend([status.path] if request.check_mode else remove_job_files(request.job_dir, status.jid))
+    if request.single:
+        status = statuses[0]
+        if running:
+            return {'failed': True, 'msg': 'job %s is still running; it was not cleaned up (use force=true to stop it '
+                    'first)' % status.jid, 'ansible_job_id': status.jid, 'started': True, 'finished': False,
+                    'job_state': status.state}, False
+        return {'ansible_job_id': status.jid, 'erased': erased, 'changed': bool(erased), 'started': True,
+                'finished': True, 'job_state': status.state, 'job_reason': status.reason}, False
+    msg = None
+    if running:
+        msg = ('%s still running and %s not removed (use force=true to stop and remove)'
+               % (', '.join(status.jid for status in running), 'was' if len(running) == 1 else 'were'))
+    return {'changed': bool(erased), 'failed': bool(running), 'msg': msg, 'erased': erased,
+            'jobs': [{'ansible_job_id': status.jid, 'job_state': status.state, 'job_reason': status.reason}
+                     for status in statuses]}, False
+
+
+_MODES = {'status': status_mode, 'list': list_mode, 'kill': kill_mode, 'cleanup': cleanup_mode}
+
+
+def stop_job(job_dir: str, jid: str) -> JobStatus:
+    """Stop a job's whole process tree (TERM, grace, KILL) and return its state afterwards (``killed``).
+
+    A running job is stopped by its own supervisor, which records the outcome.
+    A lost job's recorded processes are stopped here, and its record says so.
+    Jobs that have ended are left as they are.
+    """
+    status = read_job(job_dir, jid)
+    if status.state == JobState.RUNNING:
+        supervisor = status.supervisor
+        if not status.ours or supervisor is None:
+            raise JobError("job %s was started by ansible-core's wrapper, which records no pid: it cannot be stopped"
+                           % jid)
+        try:
+            os.kill(supervisor['pid'], signal.SIGTERM)
+        except OSError as exc:
+            raise JobError('cannot signal the supervisor of job %s (pid %s): %s' % (jid, supervisor['pid'], exc.strerror))
+        deadline = time.monotonic() + _grace(status) + KILL_SETTLE
+        while time.monotonic() < deadline:
+            status = read_job(job_dir, jid)
+            if status.ended:
+                return status
+            time.sleep(0.05)
+        return status
+    if status.state == JobState.LOST:
+        recorded = status.processes
+        sent = stop_processes(lambda: live_processes(recorded), _grace(status))
+        write_record(status.path, killed_lost_record(status, sent, time.time()))
+        return read_job(job_dir, jid)
+    return status
+
+
+def _grace(status: JobStatus) -> float:
+    """The job's own grace period between TERM and KILL, as recorded at its start."""
+    return status.grace if status.grace is not None else GRACE_DEFAULT
+
+
+__all__ = ('MODES', 'RUNNING_OUTPUT_TAIL', 'STATUS_MUTUALLY_EXCLUSIVE', 'status_argument_spec', 'Request',
+           'make_request', 'run_mode', 'status_mode', 'list_mode', 'kill_mode', 'cleanup_mode', 'stop_job')

@@ -1,0 +1,215 @@
+# Copyright (c) 2026, parallel.jobs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This module is private to the parallel.jobs collection. Its API may change at
+# any time; do not use it from other collections or roles.
+
+"""A job's result, built from its output files once it has ended.
+
+A module job's result is the JSON it printed: parsed and merged when small,
+spliced into the job file in chunks when large, so memory stays flat. A
+command job's result is shaped like ``ansible.builtin.command``'s.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import Outcome
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import file_size, open_regular, read_tail
+from ansible_collections.parallel.jobs.plugins.module_utils._proctree import signal_name
+
+# Module results up to this size are parsed and merged; larger ones are
+# spliced into the job file in chunks.
+PARSE_LIMIT = 1024 * 1024
+# How much of a module's stdout/stderr a failure record carries.
+MODULE_OUTPUT_TAIL = 64 * 1024
+COPY_CHUNK = 1024 * 1024
+_JSON_START = re.compile(rb'(?m)^[ \t\r]*\{')
+_JSON_END = re.compile(rb'\}(?=[ \t\r]*(?:\n|\Z))')
+
+
+def _open_output(path: str):
+    handle = open_regular(path)
+    if handle is None:
+        raise JobError('the output file %s is missing' % path)
+    return handle
+
+
+def output_tails(stdout_path: str, stderr_path: str) -> dict:
+    """``module_stdout``/``module_stderr``: the end of what a module printed, for a record without its result."""
+    tails = {}
+    for key, path in (('module_stdout', stdout_path), ('module_stderr', stderr_path)):
+        text, _cut = read_tail(path, MODULE_OUTPUT_TAIL)
+        if text:
+            tails[key] = text
+    return tails
+
+
+def stopped_message(outcome: str, elapsed: float, time_limit: int, sent) -> str:
+    if outcome == Outcome.TIMED_OUT:
+        return 'Timed out after %.1f s (limit %d s): ended with %s' % (elapsed, time_limit, sent)
+    return 'Killed on request after %.1f s: ended with %s' % (elapsed, sent)
+
+
+def stopped_result(outcome: str, elapsed: float, time_limit: int, sent, rc) -> dict:
+    """What a module job that the supervisor stopped (time limit, kill request) ends with."""
+    return {'failed': True, 'msg': stopped_message(outcome, elapsed, time_limit, sent), 'rc': rc, 'signal': sent,
+            'elapsed': elapsed, outcome: True}
+
+
+def _json_bounds(path: str, size: int) -> tuple:
+    """Offsets of the first '{' that starts a line and of the last '}' in a file, read in chunks.
+
+    Text before the JSON (a MOTD, a warning) and after it is skipped, as core
+    does for module output.
+    """
+    start = end = None
+    with _open_output(path) as handle:
+        offset, carry = 0, b''
+        while start is None:
+            chunk = handle.read(COPY_CHUNK)
+            if not chunk:
+                break
+            data = carry + chunk
+            match = _JSON_START.search(data)
+            if match:
+                start = offset - len(carry) + match.end() - 1
+                break
+            offset += len(chunk)
+            # Keep the unfinished last line only while it is blank so far:
+            # a '{' after other text on a line does not start the JSON.
+            partial = data[data.rfind(b'\n') + 1:]
+            carry = partial if not partial.strip() else b'x'
+        # The JSON ends at the last '}' that ends a line: a '}' in trailing
+        # text such as "closed {x} ok" is not it.
+        position, later = size, b''
+        while end is None and position > (start or 0):
+            step = min(COPY_CHUNK, position)
+            handle.seek(position - step)
+            chunk = handle.read(step)
+            data = chunk + later[:later.find(b'\n') + 1 if b'\n' in later else len(later)]
+            for match in _JSON_END.finditer(data):
+                if match.start() < len(chunk):
+                    end = position - step + match.start()
+            position -= step
+            later = chunk
+    return start, end
+
+
+def module_result(stdout_path: str, stderr_path: str, rc):
+    """A finished module's result: the parsed dict when its output is small, else the (start, end)
+    offsets of its JSON in ``stdout_path``, to be spliced into the job file without loading it."""
+    size = file_size(stdout_path)
+    if size > PARSE_LIMIT:
+        start, end = _json_bounds(stdout_path, size)
+        if start is not None and end is not None and end > start:
+            if _only_space_between(stdout_path, start, end):
+                return {}
+            return start, end
+        result = None
+    else:
+        with _open_output(stdout_path) as handle:
+            result = _parse_module_output(handle.read().decode('utf-8', errors='surrogateescape'))
+    if result is None:
+        result = {'failed': True, 'rc': rc, 'msg': 'the module ended (rc=%s) without printing a JSON result' % rc}
+        result.update(output_tails(stdout_path, stderr_path))
+    else:
+        stderr_text, _cut = read_tail(stderr_path, MODULE_OUTPUT_TAIL)
+        if stderr_text and 'module_stderr' not in result:
+            result['module_stderr'] = stderr_text
+    return result
+
+
+def _timestamp(when: float) -> str:
+    return datetime.datetime.fromtimestamp(when).strftime('%Y-%m-%d %H:%M:%S.%f')
+
+
+def _command_times(started_at: float, ended_at: float) -> dict:
+    return {'start': _timestamp(started_at), 'end': _timestamp(ended_at),
+            'delta': str(datetime.timedelta(seconds=round(ended_at - started_at, 6)))}
+
+
+def command_result(cmd: str, output_limit: int, stdout_path: str, stderr_path: str, rc, started_at: float,
+                   ended_at: float) -> tuple:
+    """A command job's result, shaped like ``ansible.builtin.command``'s, and the output files to keep.
+
+    At most ``output_limit`` bytes of each stream go into the result (the end
+    of the output, cut at a line start); when a stream is longer its file is
+    kept and named in ``stdout_file``/``stderr_file``.
+    """
+    result = {'cmd': cmd, 'rc': rc, 'changed': True}
+    result.update(_command_times(started_at, ended_at))
+    keep = []
+    for key, path in (('stdout', stdout_path), ('stderr', stderr_path)):
+        text, cut = read_tail(path, output_limit) if output_limit > 0 else ('', file_size(path) > 0)
+        result[key] = text[:-1] if text.endswith('\n') else text
+        result[key + '_truncated'] = cut
+        if cut:
+            result[key + '_file'] = path
+            keep.append(path)
+    if rc != 0:
+        result['failed'] = True
+        result['msg'] = 'non-zero return code' if rc is None or rc > 0 else 'killed by %s' % signal_name(-rc)
+    return result, tuple(keep)
+
+
+def skipped_command_result(cmd: str, reason: str) -> dict:
+    """A command that ``creates``/``removes`` says not to run: unchanged, as core's command reports it."""
+    return {'changed': False, 'rc': 0, 'cmd': cmd, 'msg': 'Did not run command since %s' % reason,
+            'stdout': 'skipped, since %s' % reason, 'stderr': '', 'skipped_run': True}
+
+
+def _only_space_between(path: str, start: int, end: int) -> bool:
+    """True if nothing but whitespace lies between the braces at ``start`` and ``end``: an empty object."""
+    with _open_output(path) as handle:
+        handle.seek(start + 1)
+        while handle.tell() < end:
+            chunk = handle.read(min(COPY_CHUNK, end - handle.tell()))
+            if not chunk or chunk.strip():
+                return not chunk
+    return True
+
+
+def result_chunks(result, stdout_path: str, trailer: dict):
+    """The bytes of a job file: ``result`` (a dict, or offsets from module_result) with ``trailer``'s keys merged."""
+    if isinstance(result, dict):
+        record = dict(result)
+        record.update(trailer)
+        return [json.dumps(record).encode('utf-8', errors='surrogateescape')]
+    start, end = result
+    # Later duplicate keys win in JSON readers: our keys go last.
+    return _splice(stdout_path, start, end, b', ' + json.dumps(trailer).encode('utf-8')[1:])
+
+
+def _splice(path: str, start: int, end: int, tail: bytes):
+    with _open_output(path) as handle:
+        handle.seek(start)
+        remaining = end - start
+        while remaining > 0:
+            chunk = handle.read(min(COPY_CHUNK, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            yield chunk
+    yield tail
+
+
+def _parse_module_output(text: str) -> dict | None:
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if line.lstrip().startswith('{'):
+            candidate = '\n'.join(lines[index:])
+            try:
+                result, _end = json.JSONDecoder().raw_decode(candidate.lstrip())
+            except ValueError:
+                return None
+            return result if isinstance(result, dict) else None
+    return None
+
+
+__all__ = ('PARSE_LIMIT', 'MODULE_OUTPUT_TAIL', 'output_tails', 'stopped_message', 'stopped_result', 'module_result',
+           'command_result', 'skipped_command_result', 'result_chunks')

@@ -1,0 +1,134 @@
+# Copyright (c) 2026, parallel.jobs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Unit tests for async_wait's deadline loop and verdict (``plugins/action/async_wait.py``).
+
+The target is replaced by scripted replies: what is tested is the loop over
+windows (reconnects, the deadline, failures) and the result it shapes.
+"""
+
+from __future__ import annotations
+
+from unittest.mock import MagicMock
+
+import pytest
+from ansible.errors import AnsibleConnectionFailure
+from ansible_collections.parallel.jobs.plugins.action.async_wait import ActionModule
+
+JIDS = ['j1.1', 'j2.1']
+
+
+def _entry(jid: str, state: str = 'running') -> dict:
+    return {'ansible_job_id': jid, 'job_state': state, 'finished': state != 'running', 'job_reason': state}
+
+
+class FakeTarget:
+    """Scripted async_status replies, one per window; an exception in the script is raised instead."""
+
+    def __init__(self, clock, script):
+        self.clock, self.script, self.calls = clock, list(script), []
+
+    def __call__(self, module, task_vars, **args):
+        self.calls.append(dict(args, module=module))
+        if args.get('mode') == 'cleanup':
+            return {'changed': True, 'erased': []}
+        self.clock.now += args.get('_wait', 0)
+        step = self.script.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 100.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def _action(script, **task_args):
+    task = MagicMock()
+    task.async_val = 0
+    task.check_mode = False
+    task.diff = False
+    task.environment = None
+    task.args = dict(task_args)
+    action = ActionModule(task=task, connection=MagicMock(), play_context=MagicMock(), loader=None, templar=None,
+                          shared_loader_obj=None)
+    clock = FakeClock()
+    action._clock = clock
+    action._sleep = clock.sleep
+    action.run_on_target = FakeTarget(clock, script)
+    return action, clock
+
+
+def _run(action):
+    return action.run_checked(action.validate_argument_spec(argument_spec=action.ARGUMENT_SPEC)[1], {},
+                              {'inventory_hostname': 'web1'})
+
+
+def test_one_window_when_all_jobs_end_in_it():
+    action, _clock = _action([{'jobs': [_entry(JIDS[0], 'finished'), _entry(JIDS[1], 'finished')]}], jobs=JIDS)
+    result = _run(action)
+    assert result['failed'] is False and result['rounds'] == 1
+    assert result['msg'] == 'all 2 jobs ended'
+    waits = [call for call in action.run_on_target.calls if call.get('mode') != 'cleanup']
+    assert waits[0]['jids'] == JIDS and waits[0]['_wait'] == 30.0
+    cleanup = [call for call in action.run_on_target.calls if call.get('mode') == 'cleanup']
+    assert cleanup and cleanup[0]['jids'] == JIDS
+
+
+def test_a_later_window_asks_only_for_the_jobs_still_running():
+    action, _clock = _action([
+        {'jobs': [_entry(JIDS[0], 'finished'), _entry(JIDS[1])]},
+        {'jobs': [_entry(JIDS[1], 'failed')]},
+    ], jobs=JIDS, window=5)
+    result = _run(action)
+    waits = [call['jids'] for call in action.run_on_target.calls if call.get('mode') != 'cleanup']
+    assert waits == [JIDS, [JIDS[1]]]
+    assert result['failed'] is True and result['rounds'] == 2
+    assert result['msg'] == '1 of 2 jobs failed: j2.1 failed'
+
+
+def test_a_dropped_connection_is_reset_and_the_window_run_again():
+    action, clock = _action([
+        AnsibleConnectionFailure('ssh went away'),
+        {'jobs': [_entry(JIDS[0], 'finished'), _entry(JIDS[1], 'finished')]},
+    ], jobs=JIDS)
+    result = _run(action)
+    assert result['failed'] is False and result['reconnects'] == 1 and result['rounds'] == 1
+    assert action._connection.reset.called
+    assert clock.sleeps == [1.0]
+
+
+def test_a_dropped_connection_too_close_to_the_deadline_is_raised():
+    action, _clock = _action([AnsibleConnectionFailure('ssh went away')], jobs=JIDS, timeout=0.5)
+    with pytest.raises(AnsibleConnectionFailure):
+        _run(action)
+
+
+def test_the_timeout_names_the_jobs_still_running_and_the_last_window_is_cut_to_the_deadline():
+    action, _clock = _action([
+        {'jobs': [_entry(JIDS[0], 'finished'), _entry(JIDS[1])]},
+        {'jobs': [_entry(JIDS[1])]},
+    ], jobs=JIDS, timeout=45, window=30)
+    result = _run(action)
+    waits = [call['_wait'] for call in action.run_on_target.calls if call.get('mode') != 'cleanup']
+    assert waits == [30.0, 15.0]
+    assert result['failed'] is True
+    assert result['msg'] == 'timed out after 45.0 s with 1 of 2 jobs still running: j2.1'
+    # Only the job that ended is removed: the running one is left for a later wait.
+    cleanup = [call for call in action.run_on_target.calls if call.get('mode') == 'cleanup']
+    assert cleanup[0]['jids'] == [JIDS[0]]
+
+
+def test_a_failed_read_on_the_target_fails_the_wait_with_its_message():
+    action, _clock = _action([{'failed': True, 'msg': 'job directory /x is a symlink; refusing to use it'}], jobs=JIDS)
+    result = _run(action)
+    assert result == {'failed': True, 'msg': 'job directory /x is a symlink; refusing to use it', 'rounds': 1}

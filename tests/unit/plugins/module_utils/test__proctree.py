@@ -1,0 +1,93 @@
+# Copyright (c) 2026, parallel.jobs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Unit tests for a job's processes under /proc (``module_utils/_proctree.py``)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.liveness import read_proc_stat
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import META_KEY
+from ansible_collections.parallel.jobs.plugins.module_utils._proctree import live_processes, process_tree
+
+JID = 'j123.456'
+TRAILER = {'started': True, 'finished': True, 'ansible_job_id': JID,
+           META_KEY: {'format': 1, 'outcome': 'completed', 'rc': 0, 'processes': []}}
+
+
+# ---------------------------------------------------------------------------
+# Process trees
+
+
+def _wait_for_tree(root_pid, child_pid, want, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        tree = process_tree(root_pid)
+        pids = [pid for pid, _start in tree]
+        if child_pid in pids and len([pid for pid in pids if pid != child_pid]) >= want:
+            return tree
+        assert time.monotonic() < deadline, 'process tree never showed up: %r' % tree
+        time.sleep(0.02)
+
+
+def test_process_tree_and_live_processes_of_a_real_child_tree():
+    proc = subprocess.Popen(['sh', '-c', 'sleep 30 & sleep 30 & wait'])
+    try:
+        tree = _wait_for_tree(os.getpid(), proc.pid, 2)
+        by_pid = dict((pid, start) for pid, start in tree)
+        assert len(by_pid) == len(tree)
+        grandchildren = sorted(pid for pid in by_pid if pid != proc.pid)
+        assert len(grandchildren) == 2
+        for pid, start_time in tree:
+            info = read_proc_stat(pid)
+            assert info['start_time'] == start_time
+        for pid in grandchildren:
+            assert read_proc_stat(pid)['ppid'] == proc.pid
+        assert all(isinstance(pair, list) and len(pair) == 2 for pair in tree)
+
+        # The recorded shell with its real start time brings its live descendants along.
+        sh_start = by_pid[proc.pid]
+        found = live_processes([[proc.pid, sh_start]])
+        assert found == sorted([[pid, by_pid[pid]] for pid in [proc.pid] + grandchildren])
+        # A pid whose start time does not match is another process: not ours to report.
+        assert live_processes([[proc.pid, sh_start + 1]]) == []
+        assert live_processes([(str(proc.pid), str(sh_start))]) == found
+
+        for pid in grandchildren:
+            os.kill(pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        remaining = [pid for pid, _start in process_tree(os.getpid())]
+        assert proc.pid not in remaining
+        assert not set(grandchildren) & set(remaining)
+        assert live_processes([[proc.pid, sh_start]]) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_process_tree_of_a_process_without_children():
+    proc = subprocess.Popen(['sleep', '30'])
+    try:
+        start = read_proc_stat(proc.pid)['start_time']
+        assert process_tree(proc.pid) == []
+        assert live_processes([[proc.pid, start]]) == [[proc.pid, start]]
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_process_tree_of_a_missing_pid():
+    proc = subprocess.Popen(['true'])
+    proc.wait()
+    assert process_tree(proc.pid) == []
+
+
+@pytest.mark.parametrize('recorded', [None, [], [None], [['x', 1]], [[1]], ['ab'], [[None, None]]])
+def test_live_processes_skips_garbage(recorded):
+    assert live_processes(recorded) == []
