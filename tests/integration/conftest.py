@@ -5,10 +5,7 @@
 
 from __future__ import annotations
 
-import glob
 import json
-import os
-import pwd
 import subprocess
 import sys
 from pathlib import Path
@@ -17,37 +14,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from tests.integration.support import OTHER_USER, PLAYBOOKS, TEST_USER, ensure_user  # noqa: E402
 from tests.sshlab import SshLab  # noqa: E402
-
-PLAYBOOKS = Path(__file__).resolve().parent / 'playbooks'
-TEST_USER = 'pjtest'
-OTHER_USER = 'pjother'
-
-
-def _ensure_user(name: str) -> None:
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        subprocess.run(['useradd', '--create-home', '--shell', '/bin/sh', name], check=True)
-
-
-def old_interpreter() -> str:
-    """The oldest target Python this controller supports, from pyenv (3.8 for core 2.19, 3.9 after)."""
-    import ansible
-
-    wanted = '3.8' if ansible.__version__.startswith('2.19') else '3.9'
-    root = os.environ.get('PYENV_ROOT') or os.path.expanduser('~/.pyenv')
-    found = sorted(glob.glob(os.path.join(root, 'versions', wanted + '.*', 'bin', 'python' + wanted)))
-    if not found:
-        raise RuntimeError('no Python %s found under %s/versions: the target-compatibility test needs one' % (wanted, root))
-    return found[-1]
 
 
 @pytest.fixture(scope='session')
 def lab():
     """Three sshd hosts on 127.0.0.11-13, the collection installed from this checkout, two local users."""
     for name in (TEST_USER, OTHER_USER):
-        _ensure_user(name)
+        ensure_user(name)
     with SshLab(3) as running:
         yield running
 

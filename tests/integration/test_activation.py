@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from conftest import old_interpreter
+from tests.integration.support import old_interpreter
 
 HOSTS = ('host1', 'host2', 'host3')
 

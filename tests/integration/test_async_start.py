@@ -10,7 +10,7 @@ import http.server
 import threading
 
 import pytest
-from conftest import TEST_USER
+from tests.integration.support import TEST_USER
 
 
 @pytest.fixture

@@ -87,7 +87,7 @@ def test_timeout_list_cleanup_and_kill(run_playbook):
 
 
 def test_become_and_delegate_to_find_their_jobs(run_playbook):
-    from conftest import TEST_USER
+    from tests.integration.support import TEST_USER
 
     outcome = run_playbook('wait_become_delegate.yml', '-e', 'user=%s' % TEST_USER)
     become_wait = outcome.result('become_wait')
@@ -98,7 +98,7 @@ def test_become_and_delegate_to_find_their_jobs(run_playbook):
 
 
 def test_bad_inputs_are_refused_clearly(run_playbook):
-    from conftest import OTHER_USER, TEST_USER
+    from tests.integration.support import OTHER_USER, TEST_USER
 
     outcome = run_playbook('wait_bad_inputs.yml', '-e', 'user=%s' % TEST_USER, '-e', 'other_user=%s' % OTHER_USER)
     msgs = outcome.result('bad')
@@ -129,8 +129,7 @@ def test_a_dropped_ssh_connection_during_a_window_is_retried(lab, tmp_path):
     import subprocess
     import time
 
-    from conftest import PLAYBOOKS
-
+    from tests.integration.support import PLAYBOOKS
     from tests.sshlab import tool
 
     results_dir = tmp_path / 'results'

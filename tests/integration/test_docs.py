@@ -9,7 +9,6 @@ import json
 import subprocess
 
 import pytest
-
 from tests.sshlab import PROJECT_ROOT, tool
 
 PLUGINS = sorted(path.stem for path in (PROJECT_ROOT / 'plugins' / 'modules').glob('*.py') if not path.stem.startswith('_'))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from conftest import OTHER_USER, TEST_USER
+from tests.integration.support import OTHER_USER, TEST_USER
 
 
 def test_bad_jids_are_refused_by_name_and_touch_nothing(run_playbook):
