@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from ansible.plugins.action.async_status import ActionModule as CoreAsyncStatus
+from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
 from ansible_collections.parallel.jobs.plugins.module_utils._control import (
     STATUS_MUTUALLY_EXCLUSIVE,
     status_argument_spec,
 )
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError, validate_jid
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import JobState
 from ansible_collections.parallel.jobs.plugins.plugin_utils._action import JobAction
 from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import (
     JobInputError,
@@ -16,7 +19,11 @@ from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import (
     normalize_jobs,
 )
 
+display = Display()
+
 MODULE = 'parallel.jobs.async_status'
+# What the executor says when ``poll:`` outlives ``async:`` (ansible-core 2.19/2.20, word for word).
+POLL_TIMEOUT_MSG = 'async task did not complete within the requested time - %ss'
 
 
 class ActionModule(JobAction):
@@ -24,6 +31,17 @@ class ActionModule(JobAction):
 
     ARGUMENT_SPEC = status_argument_spec()
     MUTUALLY_EXCLUSIVE = STATUS_MUTUALLY_EXCLUSIVE
+
+    def run(self, tmp=None, task_vars=None):
+        if getattr(self._connection._shell, 'SHELL_FAMILY', None) == 'powershell':
+            # Windows jobs are core's (and ansible.windows'): polled exactly as without this collection.
+            display.vvv('parallel.jobs.async_status: a PowerShell host, handing over to ansible.builtin.async_status')
+            return self._core_action().run(tmp, task_vars)
+        return super().run(tmp, task_vars)
+
+    def _core_action(self):
+        return CoreAsyncStatus(self._task, self._connection, self._play_context, self._loader, self._templar,
+                               self._shared_loader_obj)
 
     def run_checked(self, args, result, task_vars):
         names = {}
@@ -43,9 +61,28 @@ class ActionModule(JobAction):
             return result
 
         args = {key: value for key, value in args.items() if value is not None}
+        if 'jid' in args:
+            # What core's action presets, so a result has the same keys whatever the module returns.
+            result.update(started=False, finished=False, stdout='', stderr='', stdout_lines=[], stderr_lines=[],
+                          ansible_job_id=args['jid'])
         result = merge_hash(result, self.run_on_target(MODULE, task_vars, **args))
         name_entries(result.get('jobs') or [], names)
-        if 'started' in result or 'jid' in args:
+        if 'jid' in args:
             for key in ('started', 'finished'):
                 result[key] = bool(result.get(key))
+            for key in ('stdout', 'stderr'):
+                # A running job's output so far, where core's preset left the lines empty.
+                if result.get(key) and not result.get(key + '_lines') and isinstance(result[key], str):
+                    result[key + '_lines'] = result[key].splitlines()
+            if self.polled_by_executor() and result.get('job_state') == JobState.TIMED_OUT and result.get('job_time_limit'):
+                # The job outlived async: the task fails in the words the executor uses when that happens.
+                result['msg'] = POLL_TIMEOUT_MSG % int(result['job_time_limit'])
         return result
+
+    def polled_by_executor(self) -> bool:
+        """Whether this run is the executor's own polling of an ``async:`` task with ``poll: N``.
+
+        The executor builds that task from a bare dict, outside any block, and
+        it takes only a job id; every task of a play sits in a block.
+        """
+        return self._task._parent is None and set(self._task.args) == {'jid'}

@@ -18,7 +18,9 @@ import time
 from dataclasses import dataclass
 
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError, validate_jid
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.liveness import require_proc
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import (
+    NOT_FOUND_MSG,
     JobState,
     JobStatus,
     count_states,
@@ -74,6 +76,7 @@ class Request:
 
 def make_request(params: dict, check_mode: bool = False) -> Request:
     """Check the module's parameters; raise JobError naming the problem, before any file is touched."""
+    require_proc()
     mode, single = params['mode'], params['jid'] is not None
     raw = [params['jid']] if single else params['jids']
     if not raw and mode != 'list':
@@ -103,8 +106,6 @@ def status_mode(request: Request) -> tuple:
         if entry['ansible_job_id'] in noticed:
             entry['job_noticed_at'] = noticed[entry['ansible_job_id']]
     if request.single:
-        if statuses[0].state == JobState.NOT_FOUND:
-            entries[0]['msg'] = 'could not find job: ' + statuses[0].reason
         return entries[0], True
     return {'changed': False, 'jobs': entries, 'counts': count_states(statuses),
             'finished': all(status.ended for status in statuses), 'checks': checks}, False
@@ -154,12 +155,15 @@ def cleanup_mode(request: Request) -> tuple:
         erased.extend([status.path] if request.check_mode else remove_job_files(request.job_dir, status.jid))
     if request.single:
         status = statuses[0]
+        summary = {'ansible_job_id': status.jid, 'job_state': status.state, 'job_reason': status.reason}
+        if status.state == JobState.NOT_FOUND:
+            # As core's: cleaning up a job that is not there fails, saying so in its words.
+            return dict(summary, failed=True, msg=NOT_FOUND_MSG, started=True, finished=True), False
         if running:
-            return {'failed': True, 'msg': 'job %s is still running; it was not cleaned up (use force=true to stop it '
-                    'first)' % status.jid, 'ansible_job_id': status.jid, 'started': True, 'finished': False,
-                    'job_state': status.state}, False
-        return {'ansible_job_id': status.jid, 'erased': erased, 'changed': bool(erased), 'started': True,
-                'finished': True, 'job_state': status.state, 'job_reason': status.reason}, False
+            return dict(summary, failed=True, started=True, finished=False, msg='job %s is still running; it was not '
+                        'cleaned up (use force=true to stop it first)' % status.jid), False
+        # As core's: erased is the job file's path; erased_files lists every file removed with it.
+        return dict(summary, erased=status.path, erased_files=erased, changed=bool(erased)), False
     msg = None
     if running:
         msg = ('%s still running and %s not removed (use force=true to stop and remove)'

@@ -11,6 +11,7 @@ Shared by the target side and the controller so both say it the same way.
 
 from __future__ import annotations
 
+
 def shorten(text: str, limit: int) -> str:
     """``text`` cut to ``limit`` characters, the cut marked with '...'."""
     return text if len(text) <= limit else text[:limit - 3] + '...'

@@ -55,10 +55,22 @@ def stopped_message(outcome: str, elapsed: float, time_limit: int, sent) -> str:
     return 'Killed on request after %.1f s: ended with %s' % (elapsed, sent)
 
 
-def stopped_result(outcome: str, elapsed: float, time_limit: int, sent, rc) -> dict:
-    """What a module job that the supervisor stopped (time limit, kill request) ends with."""
-    return {'failed': True, 'msg': stopped_message(outcome, elapsed, time_limit, sent), 'rc': rc, 'signal': sent,
-            'elapsed': elapsed, outcome: True}
+# What core's wrapper records when the time limit ends a job (kept word for word).
+CORE_TIMEOUT_MSG = 'Timeout exceeded'
+
+
+def stopped_result(outcome: str, elapsed: float, time_limit: int, sent, rc, core_pid: int | None = None) -> dict:
+    """What a module job that the supervisor stopped (time limit, kill request) ends with.
+
+    ``core_pid`` (the job's pid) is given for jobs of the drop-in wrapper: a
+    timed-out one then reads as core's record does (its ``msg`` and
+    ``child_pid``), our account of it being the job's reason.
+    """
+    result = {'failed': True, 'msg': stopped_message(outcome, elapsed, time_limit, sent), 'rc': rc, 'signal': sent,
+              'elapsed': elapsed, outcome: True}
+    if core_pid is not None and outcome == Outcome.TIMED_OUT:
+        result.update(msg=CORE_TIMEOUT_MSG, child_pid=core_pid)
+    return result
 
 
 def _json_bounds(path: str, size: int) -> tuple:
@@ -100,27 +112,52 @@ def _json_bounds(path: str, size: int) -> tuple:
     return start, end
 
 
-def module_result(stdout_path: str, stderr_path: str, rc):
+# What core's wrapper warns of when a module prints more after its JSON (kept word for word).
+JUNK_WARNING = 'Module invocation had junk after the JSON data: %s'
+
+
+def stderr_fields(stderr_path: str) -> dict:
+    """``stderr``: what a module printed to stderr, as core's wrapper puts it in the result (when not empty)."""
+    text, cut = read_tail(stderr_path, PARSE_LIMIT)
+    if not text:
+        return {}
+    fields = {'stderr': text}
+    if cut:
+        fields['stderr_truncated'] = True
+    return fields
+
+
+def module_result(stdout_path: str, stderr_path: str, rc, cmd: str):
     """A finished module's result: the parsed dict when its output is small, else the (start, end)
-    offsets of its JSON in ``stdout_path``, to be spliced into the job file without loading it."""
+    offsets of its JSON in ``stdout_path``, to be spliced into the job file without loading it.
+
+    As with core's wrapper: text before the JSON is dropped, text after it
+    becomes a warning, non-empty stderr goes under ``stderr`` (for spliced
+    results the caller adds ``stderr_fields`` to the trailer), and output
+    with no JSON object makes a failure record with ``data``, ``stderr`` and ``cmd``.
+    """
     size = file_size(stdout_path)
     if size > PARSE_LIMIT:
         start, end = _json_bounds(stdout_path, size)
         if start is not None and end is not None and end > start:
             if _only_space_between(stdout_path, start, end):
-                return {}
+                return stderr_fields(stderr_path)
             return start, end
-        result = None
+        parsed = None
     else:
         with _open_output(stdout_path) as handle:
-            result = _parse_module_output(handle.read().decode('utf-8', errors='surrogateescape'))
-    if result is None:
-        result = {'failed': True, 'rc': rc, 'msg': 'the module ended (rc=%s) without printing a JSON result' % rc}
-        result.update(output_tails(stdout_path, stderr_path))
-    else:
-        stderr_text, _cut = read_tail(stderr_path, MODULE_OUTPUT_TAIL)
-        if stderr_text and 'module_stderr' not in result:
-            result['module_stderr'] = stderr_text
+            parsed = _parse_module_output(handle.read().decode('utf-8', errors='surrogateescape'))
+    if parsed is None:
+        data, _cut = read_tail(stdout_path, MODULE_OUTPUT_TAIL)
+        stderr, _cut = read_tail(stderr_path, MODULE_OUTPUT_TAIL)
+        return {'failed': True, 'rc': rc, 'cmd': cmd, 'data': data, 'stderr': stderr,
+                'msg': 'the module ended (rc=%s) without printing a JSON result' % rc}
+    result, junk = parsed
+    if junk:
+        warnings = result.get('warnings')
+        warnings = list(warnings) if isinstance(warnings, list) else ([] if warnings is None else [warnings])
+        result['warnings'] = warnings + [JUNK_WARNING % junk]
+    result.update(stderr_fields(stderr_path))
     return result
 
 
@@ -198,18 +235,27 @@ def _splice(path: str, start: int, end: int, tail: bytes):
     yield tail
 
 
-def _parse_module_output(text: str) -> dict | None:
+def _parse_module_output(text: str):
+    """``(result, junk)``: the JSON object a module printed and the text after it (None if only blank),
+    or None when there is no JSON object."""
     lines = text.splitlines()
     for index, line in enumerate(lines):
         if line.lstrip().startswith('{'):
-            candidate = '\n'.join(lines[index:])
+            candidate = '\n'.join(lines[index:]).lstrip()
             try:
-                result, _end = json.JSONDecoder().raw_decode(candidate.lstrip())
+                result, end = json.JSONDecoder().raw_decode(candidate)
             except ValueError:
                 return None
-            return result if isinstance(result, dict) else None
+            if not isinstance(result, dict):
+                return None
+            trailing = candidate[end:].split('\n')
+            # The rest of the JSON's own last line, then whole lines.
+            junk = ([trailing[0]] if trailing[0].strip() else []) + trailing[1:]
+            while junk and not junk[-1].strip():
+                junk.pop()
+            return result, ('\n'.join(junk) if any(line.strip() for line in junk) else None)
     return None
 
 
-__all__ = ('PARSE_LIMIT', 'MODULE_OUTPUT_TAIL', 'output_tails', 'stopped_message', 'stopped_result', 'module_result',
-           'command_result', 'skipped_command_result', 'result_chunks')
+__all__ = ('PARSE_LIMIT', 'MODULE_OUTPUT_TAIL', 'JUNK_WARNING', 'CORE_TIMEOUT_MSG', 'output_tails', 'stopped_message', 'stopped_result',
+           'stderr_fields', 'module_result', 'command_result', 'skipped_command_result', 'result_chunks')

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import select
+import shlex
 import shutil
 import signal
 import time
@@ -56,6 +57,7 @@ from ansible_collections.parallel.jobs.plugins.module_utils._results import (
     module_result,
     output_tails,
     result_chunks,
+    stderr_fields,
     stopped_message,
     stopped_result,
 )
@@ -111,6 +113,8 @@ class JobSpec:
     stdin_data: bytes | None = None
     # The wrapper's module directory, removed once the job has ended (unless the task keeps it).
     remove_dir: str | None = None
+    # A job of the drop-in wrapper: its records follow core's contract where core's differ from ours.
+    core_contract: bool = False
 
 
 def start_job(spec: JobSpec) -> None:
@@ -320,26 +324,31 @@ class _Supervisor:
         meta.outcome = outcome
         meta.processes = []
         meta.rc = rc = _exit_code(self.job_status)
+        elapsed = round(meta.ended_at - meta.started_at, 3)
         if outcome != Outcome.COMPLETED:
             meta.signal = sent
-        elapsed = round(meta.ended_at - meta.started_at, 3)
+            meta.reason = stopped_message(outcome, elapsed, spec.time_limit, sent)
 
-        keep = ()
+        keep, extra = (), {}
         if spec.kind == JobKind.COMMAND:
             result, keep = command_result(spec.cmd, spec.output_limit, self.stdout_path, self.stderr_path, rc,
                                           meta.started_at, meta.ended_at)
             if outcome != Outcome.COMPLETED:
-                result.update(failed=True, signal=sent, elapsed=elapsed,
-                              msg=stopped_message(outcome, elapsed, spec.time_limit, sent))
+                result.update(failed=True, signal=sent, elapsed=elapsed, msg=meta.reason)
                 result[outcome] = True
         elif outcome == Outcome.COMPLETED:
-            result = module_result(self.stdout_path, self.stderr_path, rc)
+            result = module_result(self.stdout_path, self.stderr_path, rc, shlex.join(spec.argv))
+            if not isinstance(result, dict):
+                # Spliced from the output file: stderr goes with our keys, after the module's.
+                extra = stderr_fields(self.stderr_path)
         else:
-            result = stopped_result(outcome, elapsed, spec.time_limit, sent, rc)
+            result = stopped_result(outcome, elapsed, spec.time_limit, sent, rc,
+                                    core_pid=self.job_pid if spec.core_contract else None)
             result.update(output_tails(self.stdout_path, self.stderr_path))
         # Taken once the result is built: that is where a wrapper that buffers output peaks.
         meta.supervisor_peak_rss = peak_rss()
-        write_atomic(self.path, result_chunks(result, self.stdout_path, final_trailer(spec.jid, meta)))
+        trailer = dict(extra, **final_trailer(spec.jid, meta))
+        write_atomic(self.path, result_chunks(result, self.stdout_path, trailer))
         remove_output_files(spec.job_dir, spec.jid, keep)
 
     def fail(self, msg: str) -> None:

@@ -53,6 +53,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.liveness import require_proc
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import (
     JOB_DIR_DEFAULT,
     ensure_job_dir,
@@ -78,6 +79,7 @@ def main() -> None:
     # Keep the plan out of the echoed invocation: the job names say enough.
     invocation = {'module_args': {'jobs': [job.get('name') for job in plan.get('jobs', [])]}}
     try:
+        require_proc()
         job_dir = ensure_job_dir(expand_job_dir(module.params['_async_dir']))
         entries = launch(job_dir, plan)
     except JobError as exc:

@@ -107,6 +107,7 @@ import os
 import sys
 
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError, make_jid
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.liveness import require_proc
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import JobKind
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import (
     JOB_DIR_DEFAULT,
@@ -171,6 +172,7 @@ def _print(result: dict) -> None:
 
 def main() -> None:
     try:
+        require_proc()
         call = parse_argv(sys.argv[1:])
         jid = make_jid(call['jid_base'], os.getpid())
         grace = parse_grace(os.environ.get(GRACE_ENV))
@@ -178,7 +180,7 @@ def main() -> None:
         remove_dir = None if call['preserve_tmp'] else os.path.dirname(call['module_path'])
         start_job(JobSpec(job_dir=job_dir, jid=jid, kind=JobKind.MODULE, argv=call['command'],
                           time_limit=call['time_limit'], grace=grace, module=os.path.basename(call['module_path']),
-                          remove_dir=remove_dir))
+                          remove_dir=remove_dir, core_contract=True))
     except (JobError, OSError) as exc:
         _print({'failed': True, 'started': False, 'finished': True, 'msg': 'parallel.jobs.async_wrapper: %s' % exc})
         sys.exit(1)

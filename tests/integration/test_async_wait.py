@@ -81,7 +81,8 @@ def test_timeout_list_cleanup_and_kill(run_playbook):
     assert outcome.result('left') == []
 
     forced = outcome.result('forced')
-    assert forced['job_state'] == 'killed' and len(forced['erased']) == 1
+    assert forced['job_state'] == 'killed' and forced['erased'] == '/root/.ansible_async/' + forced['ansible_job_id']
+    assert forced['erased_files'] == [forced['erased']]
     after = outcome.result('after_force')
     assert after['job_state'] == 'not_found'
 
@@ -190,5 +191,5 @@ def test_a_running_jobs_entry_shows_its_output_so_far(run_playbook):
     assert 'progress 6/6' not in early['stderr']
     done = outcome.result('done')
     assert done['job_state'] == 'finished' and done['steps'] == 6
-    # Once it ended, the module's own stderr is kept with its result.
-    assert done['module_stderr'].splitlines()[-1] == 'progress 6/6'
+    # Once it ended, the module's stderr is in its result under stderr, as core's wrapper puts it.
+    assert done['stderr'].splitlines()[-1] == 'progress 6/6'

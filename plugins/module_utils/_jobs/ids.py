@@ -19,7 +19,9 @@ JID_MAX_LENGTH = 128
 # Job ids as ansible-core makes them: "j<random>.<wrapper pid>", and
 # "<random>.<pid>" from older releases. The part before the dot alone is what
 # the controller hands to the wrapper.
-_JID_RE = re.compile(r'\Aj?[0-9]+\.[0-9]+\Z')
+# Mitogen's async tasks write core's job file layout under 16 hex digits ('%016x' of a 64-bit
+# random number, so 17 when that number is 2**64).
+_JID_RE = re.compile(r'\A(?:j?[0-9]+\.[0-9]+|[0-9a-f]{16,17})\Z')
 _JID_BASE_RE = re.compile(r'\Aj?[0-9]+\Z')
 
 
@@ -36,7 +38,8 @@ def validate_jid(jid) -> str:
     if len(jid) > JID_MAX_LENGTH:
         raise JobError('invalid job id %s: longer than %d characters' % (describe_value(jid), JID_MAX_LENGTH))
     if not _JID_RE.match(jid):
-        raise JobError("invalid job id %s: expected 'j<digits>.<digits>' or '<digits>.<digits>'" % describe_value(jid))
+        raise JobError("invalid job id %s: expected 'j<digits>.<digits>', '<digits>.<digits>' or 16 hex digits (Mitogen)"
+                       % describe_value(jid))
     return jid
 
 

@@ -12,7 +12,17 @@ start time (field 22 of ``/proc/PID/stat``), and a job with the boot id.
 
 from __future__ import annotations
 
+import os
+
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError
+
 _BOOT_ID = []
+
+
+def require_proc() -> None:
+    """Refuse, saying why, a host without ``/proc``: liveness and process trees are read from it."""
+    if not os.path.isdir('/proc/self'):
+        raise JobError('parallel.jobs needs a Linux target with /proc mounted (no /proc/self on this host)')
 
 
 def read_boot_id() -> str | None:
@@ -65,4 +75,4 @@ def identity_alive(identity) -> bool:
     return info is not None and info['start_time'] == start_time and info['state'] != 'Z'
 
 
-__all__ = ('read_boot_id', 'read_proc_stat', 'process_identity', 'identity_alive')
+__all__ = ('require_proc', 'read_boot_id', 'read_proc_stat', 'process_identity', 'identity_alive')

@@ -35,6 +35,8 @@ META_KEY = 'parallel_jobs'
 RECORD_FORMAT = 1
 # Why a job file may be missing although the job was started: said with every not_found.
 NOT_FOUND_HINT = 'a job started with become must be read with the same become user'
+# What core's async_status says of a job it cannot find (kept word for word: playbooks test for it).
+NOT_FOUND_MSG = 'could not find job'
 
 
 class JobState:
@@ -93,6 +95,7 @@ class JobMeta:
     outcome: str | None = None
     rc: int | None = None
     signal: str | None = None
+    reason: str | None = None          # our one-line account of how a stopped job ended
     supervisor_peak_rss: int | None = None
 
     def to_dict(self) -> dict:
@@ -179,6 +182,10 @@ class JobStatus:
         return self._number('ended_at')
 
     @property
+    def time_limit(self) -> float | None:
+        return self._number('time_limit')
+
+    @property
     def grace(self) -> float | None:
         return self._number('grace')
 
@@ -256,10 +263,8 @@ def classify_record(record: dict, boot_id: str | None, alive=identity_alive) -> 
         return JobState.RUNNING, 'running (supervisor pid %s)' % supervisor.get('pid')
 
     outcome = meta.get('outcome')
-    if outcome == Outcome.TIMED_OUT:
-        return JobState.TIMED_OUT, _first_line(record.get('msg') or 'timed out')
-    if outcome == Outcome.KILLED:
-        return JobState.KILLED, _first_line(record.get('msg') or 'killed')
+    if outcome in (Outcome.TIMED_OUT, Outcome.KILLED):
+        return outcome, _first_line(meta.get('reason') or record.get('msg') or outcome.replace('_', ' '))
     if not meta and record.get('msg') == 'Timeout exceeded' and 'child_pid' in record:
         # What core's wrapper writes when its time limit ends a job.
         return JobState.TIMED_OUT, "timed out (killed by ansible-core's wrapper)"
@@ -348,13 +353,15 @@ def job_entry(status: JobStatus, output_tail: int = 0) -> dict:
         entry['job_started_at'] = status.started_at
     if status.ended_at is not None:
         entry['job_ended_at'] = status.ended_at
+    if status.time_limit is not None:
+        entry['job_time_limit'] = status.time_limit
     # The name async_start was given. A module's own ``name`` result is kept; job_name always holds ours.
     if status.name is not None:
         entry['job_name'] = status.name
         entry.setdefault('name', status.name)
     if status.state in JobState.UNREADABLE:
         entry['failed'] = True
-        entry['msg'] = status.reason
+        entry['msg'] = NOT_FOUND_MSG if status.state == JobState.NOT_FOUND else status.reason
     elif status.state in (JobState.TIMED_OUT, JobState.KILLED):
         entry['failed'] = True
     if status.state == JobState.RUNNING and output_tail > 0:
@@ -397,7 +404,7 @@ def count_states(entries) -> dict:
 
 
 __all__ = (
-    'META_KEY', 'RECORD_FORMAT', 'NOT_FOUND_HINT', 'JobState', 'Outcome', 'JobKind', 'JobMeta',
+    'META_KEY', 'RECORD_FORMAT', 'NOT_FOUND_HINT', 'NOT_FOUND_MSG', 'JobState', 'Outcome', 'JobKind', 'JobMeta',
     'running_record', 'final_trailer', 'final_record', 'killed_lost_record',
     'JobStatus', 'parse_record', 'classify_record', 'not_found_status', 'read_job', 'read_status', 'read_statuses',
     'job_entry', 'list_entry', 'count_states',

@@ -16,6 +16,7 @@ from ansible_collections.parallel.jobs.plugins.module_utils._results import (
     command_result,
     module_result,
     result_chunks,
+    stderr_fields,
 )
 
 JID = 'j123.456'
@@ -33,38 +34,54 @@ def _job_file_bytes(tmp_path, stdout: bytes, stderr: bytes = b'', rc=0, trailer=
     err = tmp_path / (JID + '.stderr')
     out.write_bytes(stdout)
     err.write_bytes(stderr)
-    result = module_result(str(out), str(err), rc)
-    return result, b''.join(result_chunks(result, str(out), TRAILER if trailer is None else trailer))
+    result = module_result(str(out), str(err), rc, 'python3 AnsiballZ_x.py')
+    trailer = dict(TRAILER if trailer is None else trailer)
+    if not isinstance(result, dict):
+        trailer = dict(stderr_fields(str(err)), **trailer)
+    return result, b''.join(result_chunks(result, str(out), trailer))
 
 
 MODULE = {'changed': True, 'rc': 0, 'stdout': 'hi {there}', 'stdout_lines': ['hi {there}'], 'finished': False,
           'invocation': {'module_args': {'_raw_params': 'echo "}"'}}}
 
 
-def test_module_result_small_with_motd_and_junk(tmp_path):
+def test_module_result_small_drops_a_motd_and_warns_of_junk_after_the_json_as_core_does(tmp_path):
     stdout = (b'Welcome to host.example\nLast login: yesterday\n'
-              + json.dumps(MODULE).encode() + b'\nShared connection to host closed.\n')
+              + json.dumps(MODULE).encode() + b'\nShared connection to host closed.\n\n')
     result, data = _job_file_bytes(tmp_path, stdout)
     assert isinstance(result, dict)
     record = json.loads(data)
-    expected = dict(MODULE)
+    expected = dict(MODULE, warnings=['Module invocation had junk after the JSON data: Shared connection to host closed.'])
     expected.update(TRAILER)
     assert record == expected
     # The trailer wins: the job file says the job finished even if the module said otherwise.
     assert record['finished'] is True
-    assert 'module_stderr' not in record
+    assert 'stderr' not in record
 
 
-def test_module_result_small_keeps_stderr(tmp_path):
-    _result, data = _job_file_bytes(tmp_path, b'{"changed": false}\n', stderr=b'a warning\n')
+def test_the_junk_warning_comes_after_the_modules_own_warnings(tmp_path):
+    _result, data = _job_file_bytes(tmp_path, b'{"warnings": ["mine"]}\ntrailing one\ntrailing two\n')
+    assert json.loads(data)['warnings'] == ['mine', 'Module invocation had junk after the JSON data: trailing one\n'
+                                                    'trailing two']
+
+
+def test_blank_lines_after_the_json_are_not_junk(tmp_path):
+    _result, data = _job_file_bytes(tmp_path, b'{"changed": false}\n\n   \n')
+    assert 'warnings' not in json.loads(data)
+
+
+def test_module_result_small_puts_stderr_under_stderr_as_core_does(tmp_path):
+    _result, data = _job_file_bytes(tmp_path, b'{"changed": false}\n', stderr=b'printed to stderr\n')
     record = json.loads(data)
     assert record['changed'] is False
-    assert record['module_stderr'] == 'a warning\n'
+    assert record['stderr'] == 'printed to stderr\n'
 
 
-def test_module_result_small_keeps_the_modules_own_stderr(tmp_path):
-    _result, data = _job_file_bytes(tmp_path, b'{"module_stderr": "mine"}\n', stderr=b'other\n')
-    assert json.loads(data)['module_stderr'] == 'mine'
+def test_non_empty_stderr_replaces_the_modules_own_stderr_key_as_core_does(tmp_path):
+    _result, data = _job_file_bytes(tmp_path, b'{"stderr": "mine"}\n', stderr=b'other\n')
+    assert json.loads(data)['stderr'] == 'other\n'
+    _result, data = _job_file_bytes(tmp_path, b'{"stderr": "mine"}\n')
+    assert json.loads(data)['stderr'] == 'mine'
 
 
 def test_module_result_empty_object(tmp_path):
@@ -85,9 +102,10 @@ def test_module_result_without_json(tmp_path, stdout):
     assert record['failed'] is True
     assert record['rc'] == 3
     assert 'rc=3' in record['msg']
-    assert record['module_stderr'] == 'boom\n'
-    if stdout:
-        assert record['module_stdout'] == stdout.decode()
+    # Core's failure record: what was printed as data, stderr, and the command.
+    assert record['stderr'] == 'boom\n'
+    assert record['data'] == stdout.decode()
+    assert record['cmd'] == 'python3 AnsiballZ_x.py'
     for key, value in TRAILER.items():
         assert record[key] == value
 
@@ -107,10 +125,10 @@ def test_module_result_large_is_spliced(tmp_path, monkeypatch, module):
     stdout = (b'MOTD: welcome {user}\n' * 10 + json.dumps(module, indent=1).encode()
               + b'\nShared connection to host closed.\n')
     assert len(stdout) > 100
-    result, data = _job_file_bytes(tmp_path, stdout)
+    result, data = _job_file_bytes(tmp_path, stdout, stderr=b'to stderr\n')
     # The splice path ran: the result was located, not loaded (an empty object needs no splice).
     assert isinstance(result, tuple) or module == {}
-    expected = dict(module)
+    expected = dict(module, stderr='to stderr\n')
     expected.update(TRAILER)
     assert json.loads(data) == expected
 
@@ -122,15 +140,15 @@ def test_module_result_large_without_json(tmp_path, monkeypatch):
     record = json.loads(data)
     assert record['failed'] is True
     assert 'rc=1' in record['msg']
-    assert record['module_stderr'] == 'err\n'
+    assert record['stderr'] == 'err\n' and record['data'].startswith('no json here')
     assert record['finished'] is True
 
 
 @pytest.mark.parametrize('text, expected', [
-    ('{"a": 1}', {'a': 1}),
-    ('  {"a": 1}\n', {'a': 1}),
-    ('motd\n\n{"a": {"b": [1]}}\njunk } after\n', {'a': {'b': [1]}}),
-    ('{"a": 1}{"b": 2}', {'a': 1}),
+    ('{"a": 1}', ({'a': 1}, None)),
+    ('  {"a": 1}\n', ({'a': 1}, None)),
+    ('motd\n\n{"a": {"b": [1]}}\njunk } after\n', ({'a': {'b': [1]}}, 'junk } after')),
+    ('{"a": 1}{"b": 2}', ({'a': 1}, '{"b": 2}')),
     ('text {"a": 1}', None),
     ('[1, 2]', None),
     ('{"a": ', None),

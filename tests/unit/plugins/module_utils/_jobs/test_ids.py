@@ -28,6 +28,8 @@ ACCEPTED_JIDS = [
     '123.456',
     'j0.0',
     LONGEST_JID,
+    '0123456789abcdef',   # Mitogen's
+    '10000000000000000',  # Mitogen's, for the random number 2**64
 ]
 
 REFUSED_JIDS = [
@@ -47,6 +49,10 @@ REFUSED_JIDS = [
     'j1.2 ',
     'j1.2\n',
     'jj1.2',
+    '0123456789abcde',
+    '0123456789ABCDEF',
+    '0123456789abcdefab',
+    '0123456789abcdeg',
     'j\u0661.2',  # ARABIC-INDIC DIGIT ONE: a Unicode digit, not an ASCII one
 ]
 

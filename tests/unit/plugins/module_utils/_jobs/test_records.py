@@ -354,7 +354,8 @@ def test_job_entry_unusable_jobs_are_failed(job_dir, dead_pid, make, state):
     assert entry['job_state'] == state
     assert entry['failed'] is True
     assert entry['finished'] is True
-    assert entry['msg'] == status.reason
+    # Core's words for a missing job; ours for the rest, and in job_reason for all.
+    assert entry['msg'] == ('could not find job' if state == JobState.NOT_FOUND else status.reason)
     assert entry['job_reason'] == status.reason
     assert entry['ansible_job_id'] == JID
     assert META_KEY not in entry
