@@ -7,9 +7,9 @@ set -euo pipefail
 PROJECT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-install_system_packages() {
-    local missing=()
-    for pkg in openssh-server openssh-client sudo procps python3-venv "$@"; do
+install_packages() {  # install_packages PKG...: install from apt those that are missing
+    local missing=() pkg
+    for pkg in "$@"; do
         dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
     done
     if [ ${#missing[@]} -gt 0 ]; then
@@ -17,6 +17,10 @@ install_system_packages() {
         DEBIAN_FRONTEND=noninteractive apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
+}
+
+install_system_packages() {  # what the demo and the tests need
+    install_packages openssh-server openssh-client sudo procps python3-venv
     # The lab starts its own sshd processes; the distribution's service is not needed.
     mkdir -p /run/sshd
 }
