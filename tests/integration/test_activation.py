@@ -5,8 +5,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from conftest import old_interpreter
 
 HOSTS = ('host1', 'host2', 'host3')
