@@ -42,13 +42,12 @@ import ansible_test
 source = pathlib.Path(ansible_test.__file__).parent / '_internal' / 'python_requirements.py'
 print(re.search(r"pip='([^']+)'", source.read_text()).group(1))
 EOF
-)
+) || return 1
     cache="$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
     if [ -f "$cache" ] && ! grep -qF "$GET_PIP_MARKER" "$cache"; then
         return 0  # a real get-pip.py, downloaded on a machine that could
     fi
-    mkdir -p "$(dirname "$cache")"
-    cp scripts/ansible_test_get_pip.py "$cache"
+    mkdir -p "$(dirname "$cache")" && cp scripts/ansible_test_get_pip.py "$cache"
 }
 
 stage_collection() {  # stage_collection DIR: copy the checkout to DIR/ansible_collections/parallel/jobs
@@ -61,10 +60,11 @@ stage_collection() {  # stage_collection DIR: copy the checkout to DIR/ansible_c
 
 run_ansible_test() {  # run_ansible_test COMMAND VERSION
     local command=$1 version=$2 stage rc=0
-    controller "$version"
-    seed_get_pip "$PROJECT_ROOT/$VENV"
+    # Called in an || list, where set -e is off: each step checks its status.
+    controller "$version" || return 1
+    seed_get_pip "$PROJECT_ROOT/$VENV" || return 1
     stage=$(mktemp -d)
-    stage_collection "$stage"
+    stage_collection "$stage" || { rm -rf "$stage"; return 1; }
     echo "--- ansible-test $command: $("$PROJECT_ROOT/$VENV/bin/ansible" --version | head -1), Python $PYTHON_VERSION"
     # shellcheck disable=SC2086  # ANSIBLE_TEST_OPTIONS is a list of options
     (cd "$stage/ansible_collections/parallel/jobs" \

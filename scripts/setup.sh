@@ -44,9 +44,10 @@ make_venv() {  # make_venv DIR PYTHON REQUIREMENTS: create or refresh a venv whe
     fi
     echo "setup: creating $(basename "$dir") with $("$python" --version 2>&1) from $(basename "$requirements")"
     rm -rf "$dir"
-    "$python" -m venv "$dir"
-    "$dir/bin/pip" install -q --upgrade pip >/dev/null
-    "$dir/bin/pip" install -q -r "$requirements"
+    # Each step checks its status: callers may run this where set -e is off (in an || list).
+    "$python" -m venv "$dir" || return 1
+    "$dir/bin/pip" install -q --upgrade pip >/dev/null || return 1
+    "$dir/bin/pip" install -q -r "$requirements" || return 1
     echo "$stamp" > "$dir/.requirements-stamp"
 }
 
