@@ -77,9 +77,11 @@ run_ansible_test() {  # run_ansible_test COMMAND VERSION
 command=sanity
 case ${1:-} in sanity|units) command=$1; shift ;; esac
 [ $# -gt 0 ] || set -- 2.19 2.20 2.21
-if [ "$command" = sanity ] && ! command -v shellcheck >/dev/null; then
-    install_packages shellcheck  # without it ansible-test skips the shellcheck sanity test
-fi
+# python3-venv: ensurepip, which the get-pip stand-in needs, for Debian's own Pythons; shellcheck:
+# without it ansible-test skips the shellcheck sanity test. Only what is missing is installed.
+packages=(python3-venv)
+if [ "$command" = sanity ]; then packages+=(shellcheck); fi
+install_packages "${packages[@]}"
 status=0
 for version in "$@"; do
     run_ansible_test "$command" "$version" || status=1
