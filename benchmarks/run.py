@@ -207,7 +207,7 @@ class Runner:
         args = [tool('ansible-playbook'), str(HERE / 'playbooks' / playbook), '--limit', ','.join(hosts),
                 '-e', '@' + str(extra_file)]
         proc = subprocess.run(args, env=env, cwd=str(self.lab.dir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, stdin=subprocess.DEVNULL, timeout=3600)
+                              text=True, stdin=subprocess.DEVNULL, timeout=3600, check=False)
         if proc.returncode != 0:
             raise RuntimeError('%s failed (rc=%d):\n%s' % (playbook, proc.returncode, proc.stdout[-3000:]))
         timings = json.loads(timer_out.read_text())
@@ -230,7 +230,7 @@ def measure_jobs(runner: Runner, side: str, hosts: list, durations: list, forks:
     playbook, activate, mitogen = SIDE_SETUP[side]
     job_list = [{'name': 'job%d' % index, 'cmd': 'sleep %s' % duration} for index, duration in enumerate(durations)]
     timings = runner.playbook(playbook, hosts, {'job_list': job_list}, forks=forks, activate=activate, mitogen=mitogen)
-    launch, wait = _phase(timings, 'launch'), _phase(timings, 'wait')
+    launch, wait = _phase(timings, 'Launch'), _phase(timings, 'Wait')
     launch_end = max(result['time'] for result in launch['results'])
     wait_end = max(result['time'] for result in wait['results'])
 
@@ -329,15 +329,15 @@ def measure_big_output(runner: Runner, side: str, host: str, megabytes: int) -> 
                                   activate=(side == 'ours'))
     finally:
         peak = sampler.stop()
-    read = _phase(timings, 'read result')
+    read = _phase(timings, 'Read result')
     return {'wrapper_peak_rss_mb': peak / 1024 / 1024,
             'read_result_s': max(result['time'] for result in read['results']) - read['start']}
 
 
 def measure_lost(runner: Runner, host: str) -> dict:
     timings = runner.playbook('lost.yml', [host], {}, forks=5, activate=True)
-    kill = _phase(timings, 'kill supervisor')
-    wait = _phase(timings, 'wait')
+    kill = _phase(timings, 'Kill supervisor')
+    wait = _phase(timings, 'Wait')
     state = wait['results'][0]['jobs'][0]['job_state']
     if state != 'lost':
         raise RuntimeError('the killed job read %r, not lost' % state)
@@ -438,7 +438,9 @@ def _median(report: dict, name: str, side: str, key: str) -> float | None:
 def targets(report: dict) -> list:
     """Issue 7's targets, each as (target, what was measured, met: True / False / None for not measured)."""
     found = []
-    med = lambda name, side, key: _median(report, name, side, key)  # noqa: E731
+
+    def med(name, side, key):
+        return _median(report, name, side, key)
 
     ahead = []
     for name in ('one1', 'one10', 'one50', 'asc10', 'desc10', 'shuf50', 'hosts20'):
@@ -525,7 +527,7 @@ def print_table(report: dict) -> None:
         print('  [%s] %s: %s' % (_verdict(met), target, measured))
     for error in report.get('errors', []):
         print('\nERROR %s %s (repetition %d): %s' % (error['scenario'], error['side'], error['repetition'],
-                                                   error['error'].strip().split('\n')[-1]))
+                                                     error['error'].strip().split('\n')[-1]))
 
 
 def write_markdown(report: dict, path: Path) -> None:
@@ -670,7 +672,7 @@ def run_scenarios(report: dict, catalogue: dict, chosen: list, options, workdir:
 
 def main() -> int:
     all_names = list(scenarios(False))
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--quick', action='store_true',
                         help='smoke test: tiny sizes, 1 repetition, 3 sshd hosts; Markdown goes to benchmarks/results')
     parser.add_argument('--repeat', type=int, default=3,
@@ -708,7 +710,7 @@ def main() -> int:
     repeat_slow = min(repeat, 1 if options.quick else options.repeat_slow)
     report = {'version': FORMAT_VERSION, 'quick': options.quick, 'machine': describe_machine(),
               'ansible_core': subprocess.run([tool('ansible'), '--version'], capture_output=True,
-                                             text=True).stdout.split('\n')[0],
+                                             text=True, check=False).stdout.split('\n')[0],
               'mitogen': _version('mitogen'), 'started': time.strftime('%Y-%m-%d %H:%M:%S'),
               'options': '%s: mitogen and ours sides and lost %d time(s), core and ours-loop sides and the scale '
                          'scenarios %d time(s), output %d time(s)' % (

@@ -31,7 +31,7 @@ SIDES = {
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--window', type=int, default=30)
     parser.add_argument('--repeat', type=int, default=2)
     options = parser.parse_args()
@@ -49,7 +49,7 @@ def main() -> int:
                 started = time.monotonic()
                 proc = subprocess.run([tool('ansible-playbook'), playbook] + args, env=lab.env(activate=activate),
                                       cwd=str(lab.dir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                      stdin=subprocess.DEVNULL)
+                                      stdin=subprocess.DEVNULL, check=False)
                 if proc.returncode != 0:
                     print(proc.stdout[-3000:])
                     return 1

@@ -41,7 +41,7 @@ def main() -> int:
         started = time.monotonic()
         rc = subprocess.run([tool('ansible-playbook'), PLAYBOOK, '-e', 'monitor_window=%s' % window,
                              '-e', 'db_password=%s' % secrets.token_urlsafe(16)],
-                            env=env, cwd=str(lab.dir), stdin=subprocess.DEVNULL).returncode
+                            env=env, cwd=str(lab.dir), stdin=subprocess.DEVNULL, check=False).returncode
         print('demo: site.yml %s in %.0f s' % ('passed' if rc == 0 else 'FAILED (rc=%d)' % rc,
                                                time.monotonic() - started))
         return rc

@@ -7,9 +7,9 @@ set -euo pipefail
 PROJECT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
-install_system_packages() {
-    local missing=()
-    for pkg in openssh-server openssh-client sudo procps python3-venv "$@"; do
+install_packages() {  # install_packages PKG...: install from apt those that are missing
+    local missing=() pkg
+    for pkg in "$@"; do
         dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
     done
     if [ ${#missing[@]} -gt 0 ]; then
@@ -17,6 +17,10 @@ install_system_packages() {
         DEBIAN_FRONTEND=noninteractive apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
+}
+
+install_system_packages() {  # what the demo and the tests need
+    install_packages openssh-server openssh-client sudo procps python3-venv
     # The lab starts its own sshd processes; the distribution's service is not needed.
     mkdir -p /run/sshd
 }
@@ -40,9 +44,10 @@ make_venv() {  # make_venv DIR PYTHON REQUIREMENTS: create or refresh a venv whe
     fi
     echo "setup: creating $(basename "$dir") with $("$python" --version 2>&1) from $(basename "$requirements")"
     rm -rf "$dir"
-    "$python" -m venv "$dir"
-    "$dir/bin/pip" install -q --upgrade pip >/dev/null
-    "$dir/bin/pip" install -q -r "$requirements"
+    # Each step checks its status: callers may run this where set -e is off (in an || list).
+    "$python" -m venv "$dir" || return 1
+    "$dir/bin/pip" install -q --upgrade pip >/dev/null || return 1
+    "$dir/bin/pip" install -q -r "$requirements" || return 1
     echo "$stamp" > "$dir/.requirements-stamp"
 }
 

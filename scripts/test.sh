@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The test command: unit tests, then integration tests over real SSH (private sshd hosts on
-# 127.0.0.x that the tests start and stop), under ansible-core 2.19 on Python 3.11 and
-# ansible-core 2.21 on Python 3.13, then `molecule test --all` for the roles and the scenario
-# (sshd hosts on 127.0.0.41+, MariaDB and the Flask app installed on this machine).
-# Extra arguments go to pytest (e.g. -k lost) and skip molecule.
+# 127.0.0.x that the tests start and stop), under ansible-core 2.19 on Python 3.11, and
+# ansible-core 2.20 and 2.21 on Python 3.13, then `molecule test --all` for the roles and the
+# scenario (sshd hosts on 127.0.0.41+, MariaDB and the Flask app installed on this machine), then
+# the ecosystem gates (scripts/gates.sh: ansible-test sanity and units for 2.19-2.21, ansible-lint,
+# the built tarball and galaxy-importer).
+# Extra arguments go to pytest (e.g. -k lost) and skip molecule and the gates.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -19,10 +21,12 @@ run_suite() {  # run_suite VENV LABEL ARGS...
 run_suite .venv "ansible-core 2.19, Python 3.11" tests/unit tests/integration "$@"
 
 if PYTHON_313=$(find_python 3.13); then
+    make_venv .venv-2.20 "$PYTHON_313" tests/requirements-2.20.txt
+    run_suite .venv-2.20 "ansible-core 2.20, Python 3.13" tests/unit tests/integration "$@"
     make_venv .venv-2.21 "$PYTHON_313" tests/requirements-2.21.txt
     run_suite .venv-2.21 "ansible-core 2.21, Python 3.13" tests/unit tests/integration "$@"
 else
-    echo "=== ansible-core 2.21 NOT TESTED: no Python 3.13 on this machine (pyenv install 3.13 to add it)" >&2
+    echo "=== ansible-core 2.20 and 2.21 NOT TESTED: no Python 3.13 on this machine (pyenv install 3.13 to add it)" >&2
     status=1
 fi
 if [ $# -eq 0 ]; then
@@ -32,5 +36,6 @@ if [ $# -eq 0 ]; then
     (cd "$PROJECT_ROOT" && ANSIBLE_HOME="$molecule_home" PATH="$PROJECT_ROOT/.venv/bin:$PATH" CI=true NO_COLOR=1 \
         .venv/bin/molecule test --all </dev/null) || status=1
     rm -rf "$molecule_home"
+    bash scripts/gates.sh </dev/null || status=1
 fi
 exit $status

@@ -11,6 +11,8 @@ class ModuleDocFragment:
 
     # The attributes every plugin of this collection declares, with what they
     # share (no diff mode, POSIX targets); each plugin states its check mode support.
+    # ACTION adds what the three action plugins share, among them their action group
+    # (meta/runtime.yml).
     DOCUMENTATION = r"""
 options: {}
 attributes:
@@ -31,6 +33,11 @@ attributes:
   action:
     description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
     support: full
+  action_group:
+    description: Use C(group/parallel.jobs.async) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - parallel.jobs.async
   async:
     description: Supports being used with the C(async) keyword.
     support: none

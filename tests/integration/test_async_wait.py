@@ -153,7 +153,7 @@ def test_a_dropped_ssh_connection_during_a_window_is_retried(lab, tmp_path):
     assert sessions, 'no ssh session to drop'
     for pid in sessions:
         subprocess.run(['kill', '-KILL', str(pid)], check=False)
-    output, _ = proc.communicate(timeout=120)
+    output = proc.communicate(timeout=120)[0]
     assert proc.returncode == 0, output[-6000:]
     waited = json.loads((results_dir / 'host1-waited.json').read_text())
     assert waited['jobs'][0]['job_state'] == 'finished'
