@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
-from ansible.plugins.action.async_status import ActionModule as CoreAsyncStatus
+import importlib.util
+import os
+
+import ansible.plugins.action
 from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
 from ansible_collections.parallel.jobs.plugins.module_utils._control import (
@@ -26,6 +29,26 @@ MODULE = 'parallel.jobs.async_status'
 POLL_TIMEOUT_MSG = 'async task did not complete within the requested time - %ss'
 
 
+_CORE_ACTION = []
+
+
+def core_action_class():
+    """ansible-core's own async_status action, loaded from core's file.
+
+    Activated through ANSIBLE_ACTION_PLUGINS, this file itself is loaded under
+    core's module name (ansible.plugins.action.async_status), so core's has to
+    be loaded by its path, under a name of its own.
+    """
+    if not _CORE_ACTION:
+        path = os.path.join(os.path.dirname(ansible.plugins.action.__file__), 'async_status.py')
+        spec = importlib.util.spec_from_file_location('ansible_collections.parallel.jobs.plugins.action._core_async_status',
+                                                      path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _CORE_ACTION.append(module.ActionModule)
+    return _CORE_ACTION[0]
+
+
 class ActionModule(JobAction):
     """Validate, turn what the user has into job ids, run the module once for all of them."""
 
@@ -40,8 +63,8 @@ class ActionModule(JobAction):
         return super().run(tmp, task_vars)
 
     def _core_action(self):
-        return CoreAsyncStatus(self._task, self._connection, self._play_context, self._loader, self._templar,
-                               self._shared_loader_obj)
+        return core_action_class()(self._task, self._connection, self._play_context, self._loader, self._templar,
+                                   self._shared_loader_obj)
 
     def run_checked(self, args, result, task_vars):
         names = {}

@@ -204,7 +204,8 @@ def _spawn(argv: list, stdin_fd: int, stdout_fd: int, stderr_fd: int, env) -> in
         (os.POSIX_SPAWN_DUP2, stderr_fd, 2),
     ]
     try:
-        return os.posix_spawnp(argv[0], argv, env, file_actions=actions, setsid=True,
+        # posix_spawn, not subprocess: a new session and reset signals without running Python in the child.
+        return os.posix_spawnp(argv[0], argv, env, file_actions=actions, setsid=True,  # pylint: disable=ansible-bad-function
                                setsigmask=(), setsigdef=_RESET_SIGNALS)
     except NotImplementedError:
         pass

@@ -10,7 +10,7 @@ DOCUMENTATION = r"""
 module: async_start
 short_description: Start many asynchronous jobs on a host in one round trip
 version_added: 0.1.0
-author: parallel.jobs contributors
+author: parallel.jobs contributors (@parallel-jobs)
 description:
   - Starts every job in O(jobs) on each host with one transfer and one remote execution, instead of one task (about six
     SSH round trips) per job as a C(loop) with C(async) and C(poll=0) costs.

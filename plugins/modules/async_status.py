@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 module: async_status
 short_description: Read, clean up, list or stop asynchronous jobs (drop-in for core's async_status)
 version_added: 0.1.0
-author: parallel.jobs contributors
+author: parallel.jobs contributors (@parallel-jobs)
 description:
   - Reads the state of an asynchronous job started with C(async:), as M(ansible.builtin.async_status) does, and returns
     the same keys, so a task that loops with C(until) on C(job.finished) keeps working.

@@ -9,7 +9,7 @@ DOCUMENTATION = r"""
 module: async_wait
 short_description: Wait for many asynchronous jobs together, the target doing the waiting
 version_added: 0.1.0
-author: parallel.jobs contributors
+author: parallel.jobs contributors (@parallel-jobs)
 description:
   - Waits until every job given in O(jobs) has ended, then reports each one and fails clearly if any ended badly.
   - Per host, one module run on the target watches all of that host's jobs there (sub-second checks, no SSH traffic)

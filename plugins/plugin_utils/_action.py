@@ -12,6 +12,10 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import JOB_DIR_DEFAULT
 
 
+# The action group of meta/runtime.yml, as module_defaults names it (with or without the collection).
+GROUP_NAMES = ('group/parallel.jobs.async', 'group/async')
+
+
 class JobAction(ActionBase):
     """Check the task's arguments against ``ARGUMENT_SPEC``, then ``run_checked``.
 
@@ -32,9 +36,25 @@ class JobAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
+        self._drop_other_members_defaults()
         _validation, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC,
                                                         mutually_exclusive=self.MUTUALLY_EXCLUSIVE)
         return self.run_checked(args, result, task_vars)
+
+    def _drop_other_members_defaults(self) -> None:
+        """Leave out what ``module_defaults: group/parallel.jobs.async`` sets for the group's other members.
+
+        Core gives every member of a group all of the group's defaults; an
+        option only another member takes (async_wait's window, say) would fail
+        this one's argument check.
+        """
+        foreign = set()
+        for defaults in self._task.module_defaults or []:
+            for name, values in defaults.items():
+                if name in GROUP_NAMES and isinstance(values, dict):
+                    foreign.update(values)
+        for key in foreign - set(self.ARGUMENT_SPEC):
+            self._task.args.pop(key, None)
 
     def run_checked(self, args: dict, result: dict, task_vars) -> dict:
         raise NotImplementedError
@@ -44,4 +64,4 @@ class JobAction(ActionBase):
         return self._execute_module(module_name=module, module_args=module_args, task_vars=task_vars)
 
 
-__all__ = ('JobAction',)
+__all__ = ('GROUP_NAMES', 'JobAction')

@@ -193,3 +193,14 @@ def test_a_running_jobs_entry_shows_its_output_so_far(run_playbook):
     assert done['job_state'] == 'finished' and done['steps'] == 6
     # Once it ended, the module's stderr is in its result under stderr, as core's wrapper puts it.
     assert done['stderr'].splitlines()[-1] == 'progress 6/6'
+
+
+def test_module_defaults_for_the_action_group_reach_each_member(run_playbook):
+    outcome = run_playbook('module_defaults.yml')
+    read = outcome.result('read')
+    assert read['failed'] is False
+    assert [job['job_time_limit'] for job in read['jobs']] == [30, 30]
+    waited = outcome.result('waited')
+    assert waited['failed'] is False and waited['counts']['finished'] == 2
+    # A 6 s job in 2 s windows: the group's window applied, not the 30 s default.
+    assert waited['rounds'] >= 2

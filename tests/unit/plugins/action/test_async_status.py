@@ -39,13 +39,20 @@ def _run(action):
     return action.run_checked(action.validate_argument_spec(argument_spec=action.ARGUMENT_SPEC)[1], {}, {})
 
 
+def test_cores_own_action_is_loaded_from_cores_file():
+    core = async_status.core_action_class()
+    assert core is not async_status.ActionModule
+    assert core.__module__.endswith('_core_async_status')
+    assert '_get_async_dir' in vars(core)
+
+
 def test_a_powershell_host_gets_cores_action(monkeypatch):
     seen = []
-    monkeypatch.setattr(async_status.CoreAsyncStatus, 'run', lambda self, tmp=None, task_vars=None: seen.append(
-        type(self)) or {'core': True})
+    core = async_status.core_action_class()
+    monkeypatch.setattr(core, 'run', lambda self, tmp=None, task_vars=None: seen.append(type(self)) or {'core': True})
     action, calls = _action({'jid': JID}, shell_family='powershell')
     assert action.run(task_vars={}) == {'core': True}
-    assert seen == [async_status.CoreAsyncStatus] and calls == []
+    assert seen == [core] and calls == []
 
 
 def test_the_executors_polling_is_told_apart_from_a_task_of_the_play():

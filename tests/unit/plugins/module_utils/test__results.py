@@ -208,8 +208,7 @@ def _outputs(tmp_path, stdout: bytes, stderr: bytes = b''):
 
 def test_a_command_result_reads_like_the_command_modules(tmp_path):
     out, err = _outputs(tmp_path, b'hello\nworld\n', b'a warning\n')
-    result, keep = command_result('echo hello', 1024, out, err, 0,
-                                              1795435200.0, 1795435201.5)
+    result, keep = command_result('echo hello', 1024, out, err, 0, 1795435200.0, 1795435201.5)
     assert result['stdout'] == 'hello\nworld' and result['stderr'] == 'a warning'
     assert result['rc'] == 0 and result['changed'] is True and 'failed' not in result
     assert result['cmd'] == 'echo hello'
