@@ -3,16 +3,11 @@
 
 from __future__ import annotations
 
-import json
-
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import JobKind
-from ansible_collections.parallel.jobs.plugins.plugin_utils._action import JobAction
+from ansible_collections.parallel.jobs.plugins.plugin_utils._action import LAUNCH_MODULE, JobAction
 from ansible_collections.parallel.jobs.plugins.plugin_utils._job_inputs import JobInputError
 from ansible_collections.parallel.jobs.plugins.plugin_utils._job_specs import parse_job_specs, plan_entry
 from ansible_collections.parallel.jobs.plugins.plugin_utils._module_payloads import ModulePayloads
-
-# The target side of this action.
-MODULE = 'parallel.jobs.async_launch'
 
 
 class ActionModule(JobAction):
@@ -43,8 +38,7 @@ class ActionModule(JobAction):
             result.update(failed=True, msg=str(exc))
             return result
 
-        plan = json.dumps({'jobs': plan_jobs, 'payloads': payloads.payloads})
-        reply = self.run_on_target(MODULE, task_vars, _plan=plan)
+        reply = self.run_on_target(LAUNCH_MODULE, task_vars, _plan={'jobs': plan_jobs, 'payloads': payloads.payloads})
         if reply.get('failed'):
             result.update(failed=True, msg=reply.get('msg', 'starting the jobs failed'))
             return result

@@ -74,8 +74,6 @@ class ActionModule(JobAction):
             return result
 
         jobs = [outcome.entries[ref['jid']] for ref in refs]
-        if args['cleanup'] and not self._task.check_mode:
-            self._remove_collected(jobs, task_vars, host)
         result.update(changed=False, jobs=jobs, counts=count_states(jobs), elapsed=round(self._clock() - started, 3),
                       rounds=outcome.rounds, reconnects=outcome.reconnects)
         result.update(wait_verdict(jobs, [outcome.entries[jid] for jid in outcome.pending], args['timeout'],
@@ -94,7 +92,9 @@ class ActionModule(JobAction):
         while outcome.pending:
             window = max(0.0, min(args['window'], deadline - self._clock()))
             try:
-                reply = self.run_on_target(MODULE, task_vars, jids=outcome.pending, _wait=window, _poll=args['poll'])
+                # With cleanup, the target sets aside the jobs it returns as ended in this same run.
+                reply = self.run_on_target(MODULE, task_vars, jids=outcome.pending, _wait=window, _poll=args['poll'],
+                                           _collect=args['cleanup'] and not self._task.check_mode)
             except AnsibleConnectionFailure as exc:
                 if self._clock() + RECONNECT_PAUSE >= deadline:
                     raise
@@ -114,14 +114,6 @@ class ActionModule(JobAction):
             if self._clock() >= deadline:
                 break
         return outcome
-
-    def _remove_collected(self, jobs: list, task_vars, host: str) -> None:
-        collected = [entry['ansible_job_id'] for entry in jobs if entry['job_state'] in JobState.COMPLETED]
-        if not collected:
-            return
-        cleaned = self.run_on_target(MODULE, task_vars, jids=collected, mode='cleanup')
-        if cleaned.get('failed'):
-            display.warning('async_wait: could not remove the job files on %s: %s' % (host, cleaned.get('msg')))
 
 
 class _Progress:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import os
 import signal
 import time
-from dataclasses import dataclass
 
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError, validate_jid
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.liveness import require_proc
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import (
+    GRACE_DEFAULT,
     NOT_FOUND_MSG,
     JobState,
     JobStatus,
@@ -33,10 +33,11 @@ from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import (
     JOB_DIR_DEFAULT,
     open_job_dir,
     remove_job_files,
+    remove_old_collected,
+    set_aside,
     write_record,
 )
 from ansible_collections.parallel.jobs.plugins.module_utils._proctree import live_processes, stop_processes
-from ansible_collections.parallel.jobs.plugins.module_utils._supervisor import GRACE_DEFAULT
 from ansible_collections.parallel.jobs.plugins.module_utils._watch import list_jobs, watch_jobs
 
 MODES = ('status', 'cleanup', 'list', 'kill')
@@ -57,21 +58,26 @@ def status_argument_spec() -> dict:
 
 
 STATUS_MUTUALLY_EXCLUSIVE = [('jid', 'jids')]
+# What only the action plugins set: the job directory as configured (~ expanded here, as the user
+# the task runs as, which matches what the wrapper did), and async_wait's window on the target.
+STATUS_PRIVATE_SPEC = {
+    '_async_dir': {'type': 'str', 'default': JOB_DIR_DEFAULT},
+    '_wait': {'type': 'float', 'default': 0.0},
+    '_poll': {'type': 'float', 'default': 0.1},
+    # Set by async_wait with cleanup: set aside the jobs this read returns as ended.
+    '_collect': {'type': 'bool', 'default': False},
+}
 
 
-@dataclass
 class Request:
     """A checked async_status call on the target."""
 
-    mode: str
-    job_dir: str
-    dir_exists: bool
-    jids: list
-    single: bool
-    force: bool = False
-    wait: float = 0.0
-    poll: float = 0.1
-    check_mode: bool = False
+    __slots__ = ('mode', 'job_dir', 'dir_exists', 'jids', 'single', 'force', 'wait', 'poll', 'collect', 'check_mode')
+
+    def __init__(self, mode: str, job_dir: str, dir_exists: bool, jids: list, single: bool, force: bool = False,
+                 wait: float = 0.0, poll: float = 0.1, collect: bool = False, check_mode: bool = False):
+        self.mode, self.job_dir, self.dir_exists, self.jids, self.single = mode, job_dir, dir_exists, jids, single
+        self.force, self.wait, self.poll, self.collect, self.check_mode = force, wait, poll, collect, check_mode
 
 
 def make_request(params: dict, check_mode: bool = False) -> Request:
@@ -87,7 +93,8 @@ def make_request(params: dict, check_mode: bool = False) -> Request:
     jids = [validate_jid(jid) for jid in raw]
     job_dir, dir_exists = open_job_dir(params['_async_dir'] or JOB_DIR_DEFAULT)
     return Request(mode, job_dir, dir_exists, jids, single, force=params['force'], wait=params.get('_wait') or 0.0,
-                   poll=max(0.01, params.get('_poll') or 0.1), check_mode=check_mode)
+                   poll=max(0.01, params.get('_poll') or 0.1), collect=bool(params.get('_collect')),
+                   check_mode=check_mode)
 
 
 def run_mode(request: Request) -> tuple:
@@ -105,10 +112,24 @@ def status_mode(request: Request) -> tuple:
     for entry in entries:
         if entry['ansible_job_id'] in noticed:
             entry['job_noticed_at'] = noticed[entry['ansible_job_id']]
+    if request.collect and request.dir_exists and not request.check_mode:
+        _collect(request.job_dir, statuses, entries)
     if request.single:
         return entries[0], True
     return {'changed': False, 'jobs': entries, 'counts': count_states(statuses),
             'finished': all(status.ended for status in statuses), 'checks': checks}, False
+
+
+def _collect(job_dir: str, statuses: list, entries: list) -> None:
+    """Set aside the ended jobs this read returns, in the read that returns them (no extra round trip).
+
+    Set aside, not removed: a wait retried after its reply was lost reads
+    them again by id. Files collected long ago go now.
+    """
+    for status, entry in zip(statuses, entries):
+        if status.state in JobState.COMPLETED and not status.collected and set_aside(job_dir, status.jid):
+            entry['job_collected'] = True
+    remove_old_collected(job_dir, time.time())
 
 
 def list_mode(request: Request) -> tuple:
@@ -213,5 +234,5 @@ def _grace(status: JobStatus) -> float:
     return status.grace if status.grace is not None else GRACE_DEFAULT
 
 
-__all__ = ('MODES', 'RUNNING_OUTPUT_TAIL', 'STATUS_MUTUALLY_EXCLUSIVE', 'status_argument_spec', 'Request',
+__all__ = ('MODES', 'RUNNING_OUTPUT_TAIL', 'STATUS_MUTUALLY_EXCLUSIVE', 'STATUS_PRIVATE_SPEC', 'status_argument_spec', 'Request',
            'make_request', 'run_mode', 'status_mode', 'list_mode', 'kill_mode', 'cleanup_mode', 'stop_job')

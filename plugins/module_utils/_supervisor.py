@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.liveness import process_identity, read_boot_id
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import (
+    GRACE_DEFAULT,
     JobKind,
     JobMeta,
     Outcome,
@@ -62,7 +63,6 @@ from ansible_collections.parallel.jobs.plugins.module_utils._results import (
     stopped_result,
 )
 
-GRACE_DEFAULT = 5.0
 GRACE_ENV = 'PARALLEL_JOBS_GRACE'
 # How often the supervisor refreshes the list of the job's processes in the
 # job file when nothing else wakes it.
@@ -384,4 +384,4 @@ def _run_supervisor(spec: JobSpec, write_fd: int) -> int:
     return 0
 
 
-__all__ = ('GRACE_DEFAULT', 'GRACE_ENV', 'parse_grace', 'JobSpec', 'start_job', 'begin_start', 'confirm_start')
+__all__ = ('GRACE_ENV', 'parse_grace', 'JobSpec', 'start_job', 'begin_start', 'confirm_start')

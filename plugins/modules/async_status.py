@@ -207,24 +207,16 @@ import sys
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.parallel.jobs.plugins.module_utils._control import (
     STATUS_MUTUALLY_EXCLUSIVE,
+    STATUS_PRIVATE_SPEC,
     make_request,
     run_mode,
     status_argument_spec,
 )
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError
-from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import JOB_DIR_DEFAULT
 
 
 def main() -> None:
-    argument_spec = status_argument_spec()
-    argument_spec.update(
-        # The job directory as configured, ~ not yet expanded: expanding it
-        # here, as the user the task runs as, matches what the wrapper did.
-        _async_dir={'type': 'str', 'default': JOB_DIR_DEFAULT},
-        # Set by parallel.jobs.async_wait: watch the jobs here for up to _wait seconds.
-        _wait={'type': 'float', 'default': 0.0},
-        _poll={'type': 'float', 'default': 0.1},
-    )
+    argument_spec = dict(status_argument_spec(), **STATUS_PRIVATE_SPEC)
     module = AnsibleModule(argument_spec=argument_spec, mutually_exclusive=STATUS_MUTUALLY_EXCLUSIVE,
                            supports_check_mode=True)
     try:

@@ -49,8 +49,13 @@ options:
     default: 30
   cleanup:
     description:
-      - Remove the job files of the jobs that ended (finished, failed, timed out or killed) once their results are
-        collected, as core's built-in polling does. Lost and corrupt jobs' files are kept for inspection.
+      - Collect the jobs that ended (finished, failed, timed out or killed) in the same round trip that returns their
+        results, as core's built-in polling removes its job files: the target sets their files aside, so they no
+        longer count as jobs on the host, and removes them on a later collecting read once they have been set aside
+        for 10 minutes. Until then M(parallel.jobs.async_status) still reads them by job id (with
+        C(job_collected=true)), and a wait repeated after its reply was lost on a dropped connection returns the same
+        results. O(parallel.jobs.async_status#module:mode=cleanup) removes them at once.
+      - Lost and corrupt jobs' files are kept for inspection.
     type: bool
     default: true
   show_output:

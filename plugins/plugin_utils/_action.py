@@ -8,8 +8,19 @@
 
 from __future__ import annotations
 
+import json
+import shlex
+
 from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+from ansible_collections.parallel.jobs.plugins.module_utils._control import STATUS_PRIVATE_SPEC, status_argument_spec
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import JOB_DIR_DEFAULT
+from ansible_collections.parallel.jobs.plugins.plugin_utils import _direct
+
+display = Display()
+
+STATUS_MODULE = 'parallel.jobs.async_status'
+LAUNCH_MODULE = 'parallel.jobs.async_launch'
 
 
 # The action group of meta/runtime.yml, as module_defaults names it (with or without the collection).
@@ -19,11 +30,13 @@ GROUP_NAMES = ('group/parallel.jobs.async', 'group/async')
 class JobAction(ActionBase):
     """Check the task's arguments against ``ARGUMENT_SPEC``, then ``run_checked``.
 
-    Modules run through ``run_on_target``, which names the job directory as
+    The target side runs through ``run_on_target``: as a direct
+    run (the job code on the interpreter's stdin, no AnsiballZ) where the
+    connection allows it, else as the module. Both name the job directory as
     configured (the ``async_dir`` shell option) with ``~`` left for the target
     to expand. The wrapper receives it unexpanded too (as ANSIBLE_ASYNC_DIR)
-    and expands it as the user the job runs as; the modules do the same, so
-    both name the same directory under become and delegate_to, at no extra
+    and expands it as the user the job runs as; the target side does the same,
+    so both name the same directory under become and delegate_to, at no extra
     round trip.
     """
 
@@ -60,8 +73,43 @@ class JobAction(ActionBase):
         raise NotImplementedError
 
     def run_on_target(self, module: str, task_vars, **module_args) -> dict:
-        module_args['_async_dir'] = self.get_shell_option('async_dir', default=JOB_DIR_DEFAULT)
-        return self._execute_module(module_name=module, module_args=module_args, task_vars=task_vars)
+        """Run a module's target side: async_status's (its options, and _wait/_poll for a window) or
+        async_launch's (``_plan``, a checked launch plan)."""
+        module_args['_async_dir'] = self._async_dir()
+        if module == STATUS_MODULE:
+            params = {key: spec.get('default') for key, spec in dict(status_argument_spec(), **STATUS_PRIVATE_SPEC).items()}
+            params.update(module_args)
+            request = {'op': 'status', 'params': params, 'check_mode': bool(self._task.check_mode)}
+        elif module == LAUNCH_MODULE:
+            request = {'op': 'start', 'async_dir': module_args['_async_dir'], 'plan': module_args['_plan']}
+            # The module takes the plan as one no_log string: nothing of it reaches the target's log.
+            module_args['_plan'] = json.dumps(module_args['_plan'])
+        else:
+            request = None
+        reply = self._run_direct(request, task_vars) if request else None
+        if reply is None:
+            reply = self._execute_module(module_name=module, module_args=module_args, task_vars=task_vars)
+        return reply
+
+    def _async_dir(self) -> str:
+        return self.get_shell_option('async_dir', default=JOB_DIR_DEFAULT)
+
+    def _run_direct(self, request: dict, task_vars) -> dict | None:
+        """The reply of a direct run (``plugin_utils/_direct.py``), or None where only the module path can run."""
+        reason = _direct.unavailable_reason(self._connection, task_vars)
+        if reason:
+            display.v('parallel.jobs: running the module, not a direct run: %s' % reason)
+            return None
+        # The interpreter exactly as the module would get it: the host's (or the delegate's)
+        # ansible_python_interpreter, or one discovered, discovery results kept as facts.
+        built, _path = self._configure_module(module_name=STATUS_MODULE, module_args={}, task_vars=task_vars)
+        interpreter = shlex.split(built.shebang[2:])
+        res = self._low_level_execute_command(_direct.command(interpreter, self._compute_environment_string()),
+                                              sudoable=True, in_data=_direct.script(request))
+        reply = _direct.parse_reply(res, interpreter)
+        if self._discovered_interpreter_key:
+            reply.setdefault('ansible_facts', {})[self._discovered_interpreter_key] = self._discovered_interpreter
+        return reply
 
 
-__all__ = ('GROUP_NAMES', 'JobAction')
+__all__ = ('GROUP_NAMES', 'STATUS_MODULE', 'LAUNCH_MODULE', 'JobAction')

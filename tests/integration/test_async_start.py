@@ -28,8 +28,16 @@ def http_url(tmp_path):
     server.server_close()
 
 
-def test_fifty_commands_and_three_modules_start_in_one_call_per_host(run_playbook, http_url):
-    outcome = run_playbook('start_many.yml', '-e', 'http_url=%s' % http_url)
+# The target side runs directly (the job code on the interpreter's stdin) where the connection allows,
+# else as a module: both paths must give the same results.
+TARGET_PATHS = {'direct': (), 'module': ('-e', 'parallel_jobs_direct=false')}
+MODULE_PATH_NOTE = 'parallel.jobs: running the module, not a direct run: parallel_jobs_direct is false'
+
+
+@pytest.mark.parametrize('path', sorted(TARGET_PATHS))
+def test_fifty_commands_and_three_modules_start_in_one_call_per_host(run_playbook, http_url, path):
+    outcome = run_playbook('start_many.yml', '-v', '-e', 'http_url=%s' % http_url, *TARGET_PATHS[path])
+    assert (MODULE_PATH_NOTE in outcome.output) is (path == 'module')
     for host in ('host1', 'host2', 'host3'):
         started = outcome.result('started', host)
         names = ['cmd%d' % n for n in range(50)] + ['say', 'copy_file', 'download']
@@ -113,8 +121,10 @@ def test_bad_input_is_refused_before_anything_starts(run_playbook):
     assert [(job['job_name'], job['stdout']) for job in waited['jobs']] == [('first', 'first'), ('third', 'third')]
 
 
-def test_become_delegate_to_check_mode_and_command_options(run_playbook):
-    outcome = run_playbook('start_become_delegate.yml', '-e', 'user=%s' % TEST_USER)
+@pytest.mark.parametrize('path', sorted(TARGET_PATHS))
+def test_become_delegate_to_check_mode_and_command_options(run_playbook, path):
+    outcome = run_playbook('start_become_delegate.yml', '-v', '-e', 'user=%s' % TEST_USER, *TARGET_PATHS[path])
+    assert (MODULE_PATH_NOTE in outcome.output) is (path == 'module')
     become_wait = outcome.result('become_wait')
     stdout = {job['job_name']: job['stdout'] for job in become_wait['jobs']}
     assert stdout == {'whoami': TEST_USER, 'home': '/home/%s' % TEST_USER, 'module_user': TEST_USER}

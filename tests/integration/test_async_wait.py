@@ -36,7 +36,7 @@ def test_mixed_outcomes_are_each_reported_in_one_wait(run_playbook):
         killed = outcome.result('killed_orphan', host)
         assert killed['job_state'] == 'killed'
         assert outcome.result('orphan_left', host) == []
-        # Collected jobs' files were removed; the lost job's record was kept.
+        # Collected jobs' files were set aside (no longer jobs of the host); the lost job's record was kept.
         assert outcome.result('files_after', host) == [False, False, False, True]
     assert 'host1: 5/5 jobs ended, 1 failed, 1 timed out, 1 lost, 1 corrupt' in outcome.output
 

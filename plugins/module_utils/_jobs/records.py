@@ -17,11 +17,11 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, field
 
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.liveness import identity_alive, read_boot_id
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import (
+    COLLECTED_SUFFIX,
     STDERR_SUFFIX,
     STDOUT_SUFFIX,
     file_mtime,
@@ -33,6 +33,8 @@ from ansible_collections.parallel.jobs.plugins.module_utils._messages import sho
 
 META_KEY = 'parallel_jobs'
 RECORD_FORMAT = 1
+# Seconds between TERM and KILL when a job is stopped, unless it was started with another.
+GRACE_DEFAULT = 5.0
 # Why a job file may be missing although the job was started: said with every not_found.
 NOT_FOUND_HINT = 'a job started with become must be read with the same become user'
 # What core's async_status says of a job it cannot find (kept word for word: playbooks test for it).
@@ -73,34 +75,43 @@ class JobKind:
     COMMAND = 'command'  # the result is built from the output files, shaped like ansible.builtin.command's
 
 
-@dataclass
 class JobMeta:
-    """Our metadata in a job file. Fields left None are not written."""
+    """Our metadata in a job file. Fields left None are not written.
 
-    kind: str
-    name: str | None = None
-    cmd: str | None = None
-    module: str | None = None
-    started_at: float | None = None
-    time_limit: int | None = None
-    grace: float | None = None
-    boot_id: str | None = None
-    supervisor: dict | None = None     # process identity: pid and start time
-    job: dict | None = None            # the job's own process
-    session: int | None = None         # the job's session id (its process's pid)
-    stdout_file: str | None = None
-    stderr_file: str | None = None
-    processes: list = field(default_factory=list)  # [pid, start_time] of every live process of the job
-    ended_at: float | None = None
-    outcome: str | None = None
-    rc: int | None = None
-    signal: str | None = None
-    reason: str | None = None          # our one-line account of how a stopped job ended
-    supervisor_peak_rss: int | None = None
+    A plain class, not a dataclass: every read on the target imports this
+    module, and importing dataclasses costs more CPU than the read itself.
+    """
+
+    FIELDS = (
+        'kind', 'name', 'cmd', 'module',
+        'started_at', 'time_limit', 'grace', 'boot_id',
+        'supervisor',      # process identity: pid and start time
+        'job',             # the job's own process
+        'session',         # the job's session id (its process's pid)
+        'stdout_file', 'stderr_file',
+        'processes',       # [pid, start_time] of every live process of the job
+        'ended_at', 'outcome', 'rc', 'signal',
+        'reason',          # our one-line account of how a stopped job ended
+        'supervisor_peak_rss',
+    )
+    __slots__ = FIELDS
+
+    def __init__(self, kind: str, **fields):
+        unknown = set(fields) - set(self.FIELDS)
+        if unknown:
+            raise TypeError('unknown JobMeta fields: %s' % ', '.join(sorted(unknown)))
+        for name in self.FIELDS:
+            setattr(self, name, fields.get(name))
+        self.kind = kind
+        if self.processes is None:
+            self.processes = []
 
     def to_dict(self) -> dict:
         meta = {'format': RECORD_FORMAT}
-        meta.update((key, value) for key, value in asdict(self).items() if value is not None)
+        for name in self.FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                meta[name] = list(value) if name == 'processes' else value
         return meta
 
 
@@ -142,14 +153,17 @@ def killed_lost_record(status: JobStatus, sent: str | None, ended_at: float) -> 
 class JobStatus:
     """What a read of one job found: its state, a one-line reason, and its record."""
 
-    __slots__ = ('jid', 'state', 'reason', 'path', 'record')
+    __slots__ = ('jid', 'state', 'reason', 'path', 'record', 'collected')
 
-    def __init__(self, jid: str, state: str, reason: str, path: str, record: dict | None = None):
+    def __init__(self, jid: str, state: str, reason: str, path: str, record: dict | None = None,
+                 collected: bool = False):
         self.jid = jid
         self.state = state
         self.reason = reason
         self.path = path
         self.record = record
+        # Read from the file a wait set aside after returning its result.
+        self.collected = collected
 
     @property
     def meta(self) -> dict:
@@ -315,14 +329,18 @@ def read_statuses(job_dir: str, jids: list, dir_exists: bool = True) -> list:
 
 
 def _read_once(job_dir: str, path: str, jid: str, boot_id: str | None) -> JobStatus:
+    collected = False
     data = read_file_nofollow(path)
+    if data is None:
+        data = read_file_nofollow(path + COLLECTED_SUFFIX)
+        collected = data is not None
     if data is None:
         return not_found_status(job_dir, jid)
     record, problem = parse_record(data)
     if record is None:
-        return JobStatus(jid, JobState.CORRUPT, problem, path)
+        return JobStatus(jid, JobState.CORRUPT, problem, path, collected=collected)
     state, reason = classify_record(record, boot_id)
-    return JobStatus(jid, state, reason, path, record)
+    return JobStatus(jid, state, reason, path, record, collected=collected)
 
 
 # ---------------------------------------------------------------------------
@@ -355,6 +373,8 @@ def job_entry(status: JobStatus, output_tail: int = 0) -> dict:
         entry['job_ended_at'] = status.ended_at
     if status.time_limit is not None:
         entry['job_time_limit'] = status.time_limit
+    if status.collected:
+        entry['job_collected'] = True
     # The name async_start was given. A module's own ``name`` result is kept; job_name always holds ours.
     if status.name is not None:
         entry['job_name'] = status.name
@@ -404,7 +424,7 @@ def count_states(entries) -> dict:
 
 
 __all__ = (
-    'META_KEY', 'RECORD_FORMAT', 'NOT_FOUND_HINT', 'NOT_FOUND_MSG', 'JobState', 'Outcome', 'JobKind', 'JobMeta',
+    'META_KEY', 'RECORD_FORMAT', 'GRACE_DEFAULT', 'NOT_FOUND_HINT', 'NOT_FOUND_MSG', 'JobState', 'Outcome', 'JobKind', 'JobMeta',
     'running_record', 'final_trailer', 'final_record', 'killed_lost_record',
     'JobStatus', 'parse_record', 'classify_record', 'not_found_status', 'read_job', 'read_status', 'read_statuses',
     'job_entry', 'list_entry', 'count_states',

@@ -17,7 +17,6 @@ import json
 import os
 import pwd
 import stat
-import tempfile
 
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError, is_jid, validate_jid
 from ansible_collections.parallel.jobs.plugins.module_utils._messages import describe_value
@@ -29,6 +28,11 @@ JOB_DIR_DEFAULT = '~/.ansible_async'
 STDOUT_SUFFIX = '.stdout'
 STDERR_SUFFIX = '.stderr'
 STDIN_SUFFIX = '.stdin'
+# A job file whose result a wait has returned: set aside, still readable by its id, removed later.
+COLLECTED_SUFFIX = '.collected'
+# How long a collected job stays readable (for a wait retried after a lost reply) before a later
+# collecting read removes it.
+COLLECTED_KEEP = 600.0
 
 
 # ---------------------------------------------------------------------------
@@ -166,7 +170,9 @@ def write_atomic(path: str, chunks) -> None:
     after a crash: temp file in the same directory, fsync, rename, fsync dir.
     """
     directory = os.path.dirname(path)
-    fd, tmp_path = tempfile.mkstemp(dir=directory, prefix='.' + os.path.basename(path) + '.', suffix='.tmp')
+    # A name of our own rather than tempfile's: importing tempfile costs every run on the target.
+    tmp_path = os.path.join(directory, '.%s.%s.tmp' % (os.path.basename(path), os.urandom(6).hex()))
+    fd = open_new_private(tmp_path)
     try:
         with os.fdopen(fd, 'wb') as handle:
             for chunk in chunks:
@@ -291,12 +297,44 @@ def remove_job_files(job_dir: str, jid: str) -> list:
     """
     removed = []
     path = job_path(job_dir, jid)
-    for candidate in (path, path + STDOUT_SUFFIX, path + STDERR_SUFFIX):
+    for candidate in (path, path + COLLECTED_SUFFIX, path + STDOUT_SUFFIX, path + STDERR_SUFFIX):
         try:
             os.unlink(candidate)
         except FileNotFoundError:
             continue
         removed.append(candidate)
+    return removed
+
+
+def set_aside(job_dir: str, jid: str) -> bool:
+    """Rename a job's file to its collected name (atomic: a reader finds one or the other)."""
+    path = job_path(job_dir, jid)
+    try:
+        os.rename(path, path + COLLECTED_SUFFIX)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def remove_old_collected(job_dir: str, now: float, keep: float = COLLECTED_KEEP) -> list:
+    """Remove the files of jobs collected more than ``keep`` seconds ago; return their ids."""
+    removed = []
+    try:
+        names = os.listdir(job_dir)
+    except OSError:
+        return removed
+    for name in names:
+        jid = name[:-len(COLLECTED_SUFFIX)] if name.endswith(COLLECTED_SUFFIX) else None
+        if not jid or not is_jid(jid):
+            continue
+        try:
+            # The rename that set the file aside is its last change.
+            collected_at = os.lstat(os.path.join(job_dir, name)).st_ctime
+        except OSError:
+            continue
+        if now - collected_at > keep:
+            remove_job_files(job_dir, jid)
+            removed.append(jid)
     return removed
 
 
@@ -312,10 +350,10 @@ def remove_output_files(job_dir: str, jid: str, keep=()) -> None:
 
 
 __all__ = (
-    'JOB_DIR_DEFAULT', 'STDOUT_SUFFIX', 'STDERR_SUFFIX', 'STDIN_SUFFIX',
+    'JOB_DIR_DEFAULT', 'STDOUT_SUFFIX', 'STDERR_SUFFIX', 'STDIN_SUFFIX', 'COLLECTED_SUFFIX', 'COLLECTED_KEEP',
     'home_dir', 'expand_home', 'expand_job_dir', 'check_job_dir', 'ensure_job_dir', 'open_job_dir', 'job_path', 'job_exists',
     'output_paths', 'list_job_ids', 'file_mark', 'file_mtime',
     'write_atomic', 'write_record', 'open_new_private', 'stdin_descriptor',
     'open_regular', 'read_file_nofollow', 'read_tail', 'file_size',
-    'remove_job_files', 'remove_output_files',
+    'remove_job_files', 'remove_output_files', 'set_aside', 'remove_old_collected',
 )

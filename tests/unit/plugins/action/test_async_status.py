@@ -13,7 +13,6 @@ from unittest.mock import MagicMock
 
 from ansible.playbook.block import Block
 from ansible.playbook.task import Task
-
 from ansible_collections.parallel.jobs.plugins.action import async_status
 
 JID = 'j1.2'

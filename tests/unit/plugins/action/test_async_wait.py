@@ -78,10 +78,16 @@ def test_one_window_when_all_jobs_end_in_it():
     result = _run(action)
     assert result['failed'] is False and result['rounds'] == 1
     assert result['msg'] == 'all 2 jobs ended'
-    waits = [call for call in action.run_on_target.calls if call.get('mode') != 'cleanup']
-    assert waits[0]['jids'] == JIDS and waits[0]['_wait'] == 30.0
-    cleanup = [call for call in action.run_on_target.calls if call.get('mode') == 'cleanup']
-    assert cleanup and cleanup[0]['jids'] == JIDS
+    # One run on the target: the window that returns the results also collects them.
+    [window] = action.run_on_target.calls
+    assert window['jids'] == JIDS and window['_wait'] == 30.0 and window['_collect'] is True
+
+
+def test_without_cleanup_nothing_is_collected():
+    action, _clock = _action([{'jobs': [_entry(JIDS[0], 'finished'), _entry(JIDS[1], 'finished')]}], jobs=JIDS,
+                             cleanup=False)
+    _run(action)
+    assert [call['_collect'] for call in action.run_on_target.calls] == [False]
 
 
 def test_a_later_window_asks_only_for_the_jobs_still_running():
@@ -123,9 +129,8 @@ def test_the_timeout_names_the_jobs_still_running_and_the_last_window_is_cut_to_
     assert waits == [30.0, 15.0]
     assert result['failed'] is True
     assert result['msg'] == 'timed out after 45.0 s with 1 of 2 jobs still running: j2.1'
-    # Only the job that ended is removed: the running one is left for a later wait.
-    cleanup = [call for call in action.run_on_target.calls if call.get('mode') == 'cleanup']
-    assert cleanup[0]['jids'] == [JIDS[0]]
+    # Every window collects what it returns as ended; the running job is asked for again, never collected.
+    assert [call['jids'] for call in action.run_on_target.calls] == [JIDS, [JIDS[1]]]
 
 
 def test_a_failed_read_on_the_target_fails_the_wait_with_its_message():

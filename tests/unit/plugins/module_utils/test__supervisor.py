@@ -9,9 +9,9 @@ import signal
 
 import pytest
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError
-from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import META_KEY
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import GRACE_DEFAULT, META_KEY
 from ansible_collections.parallel.jobs.plugins.module_utils._proctree import signal_name
-from ansible_collections.parallel.jobs.plugins.module_utils._supervisor import GRACE_DEFAULT, parse_grace
+from ansible_collections.parallel.jobs.plugins.module_utils._supervisor import parse_grace
 
 JID = 'j123.456'
 TRAILER = {'started': True, 'finished': True, 'ansible_job_id': JID,

@@ -1,0 +1,72 @@
+# Copyright (c) 2026, parallel.jobs contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Unit tests for what async_status does on the target (``module_utils/_control.py``): collecting in a read."""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.parallel.jobs.plugins.module_utils._control import make_request, run_mode
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.liveness import process_identity, read_boot_id
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import (
+    JobKind,
+    JobMeta,
+    Outcome,
+    final_record,
+    running_record,
+)
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import (
+    job_path,
+    list_job_ids,
+    remove_old_collected,
+    write_record,
+)
+
+DONE, RUNNING = 'j1.1', 'j2.2'
+
+
+def _jobs(job_dir: str) -> None:
+    meta = JobMeta(kind=JobKind.MODULE, started_at=1.0, ended_at=2.0, outcome=Outcome.COMPLETED, rc=0)
+    write_record(job_path(job_dir, DONE), final_record({'changed': True, 'rc': 0, 'answer': 42}, DONE, meta))
+    alive = JobMeta(kind=JobKind.MODULE, started_at=1.0, boot_id=read_boot_id(), supervisor=process_identity(os.getpid()))
+    write_record(job_path(job_dir, RUNNING), running_record(RUNNING, job_path(job_dir, RUNNING), alive))
+
+
+def _read(job_dir: str, **params) -> dict:
+    full = {'jid': None, 'jids': None, 'mode': 'status', 'force': False, '_async_dir': job_dir}
+    full.update(params)
+    return run_mode(make_request(full))[0]
+
+
+def test_a_collecting_read_sets_aside_the_ended_jobs_it_returns(job_dir):
+    _jobs(job_dir)
+    first = _read(job_dir, jids=[DONE, RUNNING], _collect=True)
+    done, running = first['jobs']
+    assert done['answer'] == 42 and done['job_collected'] is True
+    assert running['job_state'] == 'running' and 'job_collected' not in running
+    # Set aside: no longer a job of the directory, still read by its id, with the same result.
+    assert list_job_ids(job_dir) == [RUNNING]
+    again = _read(job_dir, jids=[DONE])
+    assert again['jobs'][0]['answer'] == 42 and again['jobs'][0]['job_state'] == 'finished'
+    assert again['jobs'][0]['job_collected'] is True
+
+
+def test_a_read_without_collect_leaves_the_files(job_dir):
+    _jobs(job_dir)
+    _read(job_dir, jids=[DONE, RUNNING])
+    assert list_job_ids(job_dir) == [DONE, RUNNING]
+
+
+def test_cleanup_removes_a_collected_job_and_old_collected_files_go_on_a_later_read(job_dir):
+    _jobs(job_dir)
+    _read(job_dir, jids=[DONE], _collect=True)
+    cleaned = _read(job_dir, jid=DONE, mode='cleanup')
+    assert cleaned['erased'] == job_path(job_dir, DONE)
+    assert cleaned['erased_files'] == [job_path(job_dir, DONE) + '.collected']
+    _jobs(job_dir)
+    _read(job_dir, jids=[DONE], _collect=True)
+    # Kept for 10 minutes; with no time to keep, the next sweep removes it.
+    assert remove_old_collected(job_dir, now=0.0) == []
+    assert remove_old_collected(job_dir, now=10 ** 10) == [DONE]
+    assert _read(job_dir, jid=DONE)['job_state'] == 'not_found'
