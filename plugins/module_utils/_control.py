@@ -31,13 +31,18 @@ from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import
 )
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import (
     JOB_DIR_DEFAULT,
+    JobRemovalError,
     open_job_dir,
     remove_job_files,
     remove_old_collected,
     set_aside,
     write_record,
 )
-from ansible_collections.parallel.jobs.plugins.module_utils._proctree import live_processes, stop_processes
+from ansible_collections.parallel.jobs.plugins.module_utils._proctree import (
+    live_processes,
+    session_processes,
+    stop_processes,
+)
 from ansible_collections.parallel.jobs.plugins.module_utils._watch import list_jobs, watch_jobs
 
 MODES = ('status', 'cleanup', 'list', 'kill')
@@ -140,7 +145,9 @@ def list_mode(request: Request) -> tuple:
 def kill_mode(request: Request) -> tuple:
     statuses = read_statuses(request.job_dir, request.jids, request.dir_exists)
     stoppable = [status.state in (JobState.RUNNING, JobState.LOST) for status in statuses]
-    problems = []
+    # A job id that names no job (a typo) must never read as stopped.
+    problems = ['%s: %s (%s)' % (status.jid, NOT_FOUND_MSG, status.reason) for status in statuses
+                if status.state == JobState.NOT_FOUND]
     if not request.check_mode:
         for index, status in enumerate(statuses):
             if stoppable[index]:
@@ -150,9 +157,11 @@ def kill_mode(request: Request) -> tuple:
                     problems.append(str(exc))
     entries = [job_entry(status) for status in statuses]
     changed = any(stoppable)
-    if request.single and not problems:
-        # Stopping the job was asked for and done: that is not a failure of this task.
-        entries[0].update(changed=changed, failed=False)
+    if request.single:
+        # Stopping the job was asked for and done: that is not a failure of this task; not finding it is.
+        entries[0].update(changed=changed, failed=bool(problems))
+        if problems:
+            entries[0]['msg'] = problems[0]
         return entries[0], True
     return {'changed': changed, 'failed': bool(problems), 'msg': '; '.join(problems) or None, 'jobs': entries,
             'counts': count_states(statuses)}, False
@@ -160,7 +169,9 @@ def kill_mode(request: Request) -> tuple:
 
 def cleanup_mode(request: Request) -> tuple:
     statuses = read_statuses(request.job_dir, request.jids, request.dir_exists)
-    running = [status for status in statuses if status.state == JobState.RUNNING]
+    # A lost job whose processes still run counts as running: once its record is gone, nothing could stop them.
+    running = [status for status in statuses if status.state == JobState.RUNNING
+               or (status.state == JobState.LOST and lost_processes(status))]
     if running and request.force and not request.check_mode:
         for status in running:
             try:
@@ -168,12 +179,20 @@ def cleanup_mode(request: Request) -> tuple:
             except JobError as exc:
                 return {'failed': True, 'msg': 'could not stop job %s before cleaning it up: %s' % (status.jid, exc)}, False
         statuses = read_statuses(request.job_dir, request.jids, request.dir_exists)
-        running = [status for status in statuses if status.state == JobState.RUNNING]
-    erased = []
+        running = [status for status in statuses if status.state == JobState.RUNNING
+                   or (status.state == JobState.LOST and lost_processes(status))]
+    erased, problems = [], []
     for status in statuses:
-        if status.state in (JobState.RUNNING, JobState.NOT_FOUND):
+        if status in running or status.state == JobState.NOT_FOUND:
             continue
-        erased.extend([status.path] if request.check_mode else remove_job_files(request.job_dir, status.jid))
+        if request.check_mode:
+            erased.append(status.path)
+            continue
+        try:
+            erased.extend(remove_job_files(request.job_dir, status.jid))
+        except JobRemovalError as exc:
+            erased.extend(exc.removed)
+            problems.append('%s: %s' % (status.jid, exc))
     if request.single:
         status = statuses[0]
         summary = {'ansible_job_id': status.jid, 'job_state': status.state, 'job_reason': status.reason}
@@ -183,13 +202,15 @@ def cleanup_mode(request: Request) -> tuple:
         if running:
             return dict(summary, failed=True, started=True, finished=False, msg='job %s is still running; it was not '
                         'cleaned up (use force=true to stop it first)' % status.jid), False
+        if problems:
+            return dict(summary, failed=True, msg=problems[0], erased_files=erased, changed=bool(erased)), False
         # As core's: erased is the job file's path; erased_files lists every file removed with it.
         return dict(summary, erased=status.path, erased_files=erased, changed=bool(erased)), False
-    msg = None
+    messages = list(problems)
     if running:
-        msg = ('%s still running and %s not removed (use force=true to stop and remove)'
-               % (', '.join(status.jid for status in running), 'was' if len(running) == 1 else 'were'))
-    return {'changed': bool(erased), 'failed': bool(running), 'msg': msg, 'erased': erased,
+        messages.insert(0, '%s still running and %s not removed (use force=true to stop and remove)'
+                        % (', '.join(status.jid for status in running), 'was' if len(running) == 1 else 'were'))
+    return {'changed': bool(erased), 'failed': bool(messages), 'msg': '; '.join(messages) or None, 'erased': erased,
             'jobs': [{'ansible_job_id': status.jid, 'job_state': status.state, 'job_reason': status.reason}
                      for status in statuses]}, False
 
@@ -222,11 +243,18 @@ def stop_job(job_dir: str, jid: str) -> JobStatus:
             time.sleep(0.05)
         return status
     if status.state == JobState.LOST:
-        recorded = status.processes
-        sent = stop_processes(lambda: live_processes(recorded), _grace(status))
+        sent = stop_processes(lambda: lost_processes(status), _grace(status))
         write_record(status.path, killed_lost_record(status, sent, time.time()))
         return read_job(job_dir, jid)
     return status
+
+
+def lost_processes(status: JobStatus) -> list:
+    """What a lost job left running: its recorded processes and their descendants, and whatever its
+    session started after the record was last written."""
+    found = {pid: start for pid, start in live_processes(status.processes)}
+    found.update((pid, start) for pid, start in session_processes(status.session, status.job_start_time))
+    return [[pid, start] for pid, start in sorted(found.items())]
 
 
 def _grace(status: JobStatus) -> float:
@@ -235,4 +263,5 @@ def _grace(status: JobStatus) -> float:
 
 
 __all__ = ('MODES', 'RUNNING_OUTPUT_TAIL', 'STATUS_MUTUALLY_EXCLUSIVE', 'STATUS_PRIVATE_SPEC', 'status_argument_spec', 'Request',
-           'make_request', 'run_mode', 'status_mode', 'list_mode', 'kill_mode', 'cleanup_mode', 'stop_job')
+           'make_request', 'run_mode', 'status_mode', 'list_mode', 'kill_mode', 'cleanup_mode', 'stop_job',
+           'lost_processes')

@@ -44,6 +44,8 @@ from ansible_collections.parallel.jobs.plugins.module_utils._supervisor import J
 
 # A delta larger than this share of the base is not worth it: the payload goes whole.
 DELTA_MAX_SHARE = 0.5
+# How many supervisors are forked before they are confirmed (one reply pipe each is open meanwhile).
+LAUNCH_ROUND = 256
 
 
 class LaunchError(JobError):
@@ -229,8 +231,13 @@ def launch(job_dir: str, plan: dict) -> list:
     All supervisors are forked first and confirmed afterwards, so they set up
     (job file written and synced, job spawned) side by side.
     """
-    entries = [begin_one(job_dir, item) for item in prepare(plan)]
-    return [confirm_one(entry) for entry in entries]
+    entries = []
+    prepared = prepare(plan)
+    # In rounds, so that the launcher never holds more reply pipes than a default descriptor limit allows.
+    for first in range(0, len(prepared), LAUNCH_ROUND):
+        pending = [begin_one(job_dir, item) for item in prepared[first:first + LAUNCH_ROUND]]
+        entries.extend(confirm_one(entry) for entry in pending)
+    return entries
 
 
 __all__ = ('LaunchError', 'payload_delta', 'apply_payload_delta', 'job_payload', 'resolve_dir', 'check_dir',

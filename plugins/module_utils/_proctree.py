@@ -90,6 +90,24 @@ def live_processes(recorded) -> list:
     return [[pid, start] for pid, start in sorted(found.items())]
 
 
+def session_processes(session, not_before) -> list:
+    """Live processes of ``session`` that started at or after ``not_before`` (clock ticks since boot).
+
+    What a job whose supervisor was lost may have started after its record
+    was last written: they are in the job's session, and no older than the job.
+    """
+    if not isinstance(session, int) or session <= 0 or not isinstance(not_before, int):
+        return []
+    found = []
+    for name in os.listdir('/proc'):
+        if not name.isdigit():
+            continue
+        info = read_proc_stat(int(name))
+        if info and info['session'] == session and info['start_time'] >= not_before and info['state'] != 'Z':
+            found.append([int(name), info['start_time']])
+    return sorted(found)
+
+
 def signal_processes(processes, signum: int) -> None:
     for pid, start_time in processes:
         info = read_proc_stat(pid)
@@ -118,15 +136,37 @@ def stop_processes(list_processes, grace: float, reap=None) -> str | None:
         if not list_processes():
             return 'SIGTERM'
         time.sleep(0.05)
-    for _attempt in range(200):
+    kill_all(list_processes, reap)
+    return 'SIGKILL'
+
+
+def kill_all(list_processes, reap=None, rounds: int = 500) -> None:
+    """SIGKILL everything ``list_processes()`` returns, without a race against processes that fork.
+
+    A walk of the tree races a process that forks and exits in a loop (its
+    pid hops). So each round freezes first: SIGSTOP to every process found,
+    walked again until nothing new appears (a stopped process cannot fork),
+    then SIGKILL to all of them. It ends after two walks in a row find nothing.
+    """
+    empty_walks = 0
+    for _round in range(rounds):
         processes = list_processes()
         if not processes:
-            break
-        signal_processes(processes, signal.SIGKILL)
+            empty_walks += 1
+            if empty_walks >= 2:
+                return
+            time.sleep(0.01)
+            continue
+        empty_walks = 0
+        frozen = set()
+        while processes and len(frozen) < 100000:
+            signal_processes(processes, signal.SIGSTOP)
+            frozen.update((pid, start) for pid, start in processes)
+            processes = [entry for entry in list_processes() if (entry[0], entry[1]) not in frozen]
+        signal_processes([list(entry) for entry in frozen], signal.SIGKILL)
         if reap:
             reap()
-        time.sleep(0.02)
-    return 'SIGKILL'
+        time.sleep(0.01)
 
 
 def peak_rss() -> int | None:
@@ -141,5 +181,6 @@ def peak_rss() -> int | None:
     return None
 
 
-__all__ = ('set_child_subreaper', 'signal_name', 'process_tree', 'live_processes', 'signal_processes',
+__all__ = ('set_child_subreaper', 'signal_name', 'process_tree', 'live_processes', 'session_processes',
+           'signal_processes', 'kill_all',
            'stop_processes', 'peak_rss')

@@ -140,7 +140,10 @@ def begin_start(spec: JobSpec) -> tuple:
         # supervisor is nobody's child here and outlives the SSH session.
         code = 1
         try:
-            os.close(read_fd)
+            # Only the reply pipe: the launcher's other pipes (a batch holds one per job) stay out of every
+            # supervisor, so each holds one descriptor, not one per job started before it.
+            os.closerange(3, write_fd)
+            os.closerange(write_fd + 1, _max_fd())
             os.setsid()
             if os.fork() == 0:
                 code = _run_supervisor(spec, write_fd)
@@ -161,13 +164,22 @@ def confirm_start(started: tuple) -> None:
         raise JobError(reply.get('msg') or 'the job supervisor ended before the job started')
 
 
+def _max_fd() -> int:
+    try:
+        return os.sysconf('SC_OPEN_MAX')
+    except (ValueError, OSError):
+        return 65536
+
+
 def _read_reply(read_fd: int) -> dict:
     data = b''
     deadline = time.monotonic() + START_TIMEOUT
+    # poll, not select: a batch of a thousand jobs holds descriptors above select's limit of 1024.
+    poller = select.poll()
+    poller.register(read_fd, select.POLLIN)
     try:
         while time.monotonic() < deadline:
-            ready, _w, _x = select.select([read_fd], [], [], max(0.0, deadline - time.monotonic()))
-            if not ready:
+            if not poller.poll(max(0.0, deadline - time.monotonic()) * 1000):
                 break
             chunk = os.read(read_fd, 65536)
             if not chunk:

@@ -217,6 +217,18 @@ class JobStatus:
         return value if isinstance(value, dict) else None
 
     @property
+    def session(self) -> int | None:
+        value = self.meta.get('session')
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    @property
+    def job_start_time(self) -> int | None:
+        """When the job's own process started (clock ticks since boot), as recorded."""
+        job = self.meta.get('job')
+        value = job.get('start_time') if isinstance(job, dict) else None
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    @property
     def processes(self) -> list:
         value = self.meta.get('processes')
         return value if isinstance(value, list) else []
@@ -242,9 +254,12 @@ def parse_record(data: bytes):
     if not data.strip():
         return None, 'the job file is empty'
     try:
-        record = json.loads(data.decode('utf-8', errors='surrogateescape'))
+        # Bytes that are not UTF-8 (a module printing binary) are replaced: a reply must be valid text.
+        record = json.loads(data.decode('utf-8', errors='replace'))
     except ValueError as exc:
         return None, 'the job file is not valid JSON (%s)' % exc
+    except RecursionError:
+        return None, 'the job file nests its JSON too deep to read'
     if not isinstance(record, dict):
         return None, 'the job file holds a JSON %s, not an object' % type(record).__name__
     return record, None

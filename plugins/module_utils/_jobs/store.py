@@ -240,9 +240,15 @@ def open_regular(path: str):
         if exc.errno == errno.ELOOP:
             raise JobError('%s is a symlink; refusing to follow it' % path)
         raise JobError('cannot read %s: %s' % (path, exc.strerror))
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
         os.close(fd)
         raise JobError('%s is not a regular file' % path)
+    if st.st_uid != os.geteuid():
+        # A file planted by another user must not make us act on what it says (signal its pids, say).
+        os.close(fd)
+        raise JobError('%s is owned by uid %d, not by the running user (uid %d); refusing to trust it'
+                       % (path, st.st_uid, os.geteuid()))
     return os.fdopen(fd, 'rb')
 
 
@@ -290,19 +296,34 @@ def file_size(path: str) -> int:
 # Removing
 
 
+class JobRemovalError(JobError):
+    """Some of a job's files could not be removed; ``removed`` lists those that were."""
+
+    def __init__(self, msg: str, removed: list):
+        super().__init__(msg)
+        self.removed = removed
+
+
+
 def remove_job_files(job_dir: str, jid: str) -> list:
     """Remove a job's file and its output files; return the paths removed.
 
     Never follows symlinks (unlink removes the link, not its target).
     """
-    removed = []
+    removed, problems = [], []
     path = job_path(job_dir, jid)
     for candidate in (path, path + COLLECTED_SUFFIX, path + STDOUT_SUFFIX, path + STDERR_SUFFIX):
         try:
             os.unlink(candidate)
         except FileNotFoundError:
             continue
+        except OSError as exc:
+            # A directory planted under a job's name, say: named, and the other files still go.
+            problems.append('cannot remove %s: %s' % (candidate, exc.strerror))
+            continue
         removed.append(candidate)
+    if problems:
+        raise JobRemovalError('; '.join(problems), removed)
     return removed
 
 
@@ -333,7 +354,10 @@ def remove_old_collected(job_dir: str, now: float, keep: float = COLLECTED_KEEP)
         except OSError:
             continue
         if now - collected_at > keep:
-            remove_job_files(job_dir, jid)
+            try:
+                remove_job_files(job_dir, jid)
+            except JobError:
+                continue
             removed.append(jid)
     return removed
 
@@ -355,5 +379,5 @@ __all__ = (
     'output_paths', 'list_job_ids', 'file_mark', 'file_mtime',
     'write_atomic', 'write_record', 'open_new_private', 'stdin_descriptor',
     'open_regular', 'read_file_nofollow', 'read_tail', 'file_size',
-    'remove_job_files', 'remove_output_files', 'set_aside', 'remove_old_collected',
+    'JobRemovalError', 'remove_job_files', 'remove_output_files', 'set_aside', 'remove_old_collected',
 )

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 
 from ansible_collections.parallel.jobs.plugins.module_utils._control import make_request, run_mode
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.liveness import process_identity, read_boot_id
@@ -70,3 +71,52 @@ def test_cleanup_removes_a_collected_job_and_old_collected_files_go_on_a_later_r
     assert remove_old_collected(job_dir, now=0.0) == []
     assert remove_old_collected(job_dir, now=10 ** 10) == [DONE]
     assert _read(job_dir, jid=DONE)['job_state'] == 'not_found'
+
+
+def test_killing_a_job_id_that_names_no_job_fails_saying_so(job_dir):
+    single = _read(job_dir, jid='j9.9', mode='kill')
+    assert single['failed'] is True and single['job_state'] == 'not_found'
+    assert single['msg'].startswith('j9.9: could not find job')
+    _jobs(job_dir)
+    batch = _read(job_dir, jids=[DONE, 'j9.9'], mode='kill')
+    assert batch['failed'] is True and 'j9.9: could not find job' in batch['msg']
+    assert [job['job_state'] for job in batch['jobs']] == ['finished', 'not_found']
+
+
+def test_a_directory_planted_under_a_job_id_is_named_and_the_other_jobs_are_cleaned(job_dir):
+    _jobs(job_dir)
+    planted = job_path(job_dir, 'j7.7')
+    os.mkdir(planted)
+    result = _read(job_dir, jids=[DONE, 'j7.7'], mode='cleanup')
+    assert result['failed'] is True and 'j7.7: cannot remove %s' % planted in result['msg']
+    assert result['erased'] == [job_path(job_dir, DONE)]
+    assert os.path.isdir(planted)
+
+
+def test_a_job_file_nested_too_deep_or_not_utf8_is_corrupt_alone(job_dir):
+    _jobs(job_dir)
+    with open(job_path(job_dir, 'j5.5'), 'wb') as handle:
+        handle.write(b'[' * 100000 + b']' * 100000)
+    with open(job_path(job_dir, 'j6.6'), 'wb') as handle:
+        handle.write(b'{"started": true, "finished": true, "stdout": "\xff\xfe binary", "rc": 0}')
+    result = _read(job_dir, jids=[DONE, 'j5.5', 'j6.6'])
+    states = [job['job_state'] for job in result['jobs']]
+    assert states == ['finished', 'corrupt', 'finished']
+    assert 'too deep' in result['jobs'][1]['job_reason']
+
+
+def test_a_job_file_another_user_planted_is_not_trusted_to_name_processes(job_dir):
+    victim = subprocess.Popen(['sleep', '60'])
+    try:
+        identity = process_identity(victim.pid)
+        lost = JobMeta(kind=JobKind.MODULE, started_at=1.0, boot_id=read_boot_id(),
+                       supervisor={'pid': 999999, 'start_time': 1}, processes=[[victim.pid, identity['start_time']]])
+        path = job_path(job_dir, 'j3.3')
+        write_record(path, running_record('j3.3', path, lost))
+        os.chown(path, 65534, 65534)
+        result = _read(job_dir, jid='j3.3', mode='kill')
+        assert result['job_state'] == 'corrupt' and 'refusing to trust it' in result['job_reason']
+        assert victim.poll() is None, 'a planted job file got a process signalled'
+    finally:
+        victim.kill()
+        victim.wait()

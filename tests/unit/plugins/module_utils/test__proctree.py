@@ -8,17 +8,16 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.liveness import read_proc_stat
-from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import META_KEY
-from ansible_collections.parallel.jobs.plugins.module_utils._proctree import live_processes, process_tree
-
-JID = 'j123.456'
-TRAILER = {'started': True, 'finished': True, 'ansible_job_id': JID,
-           META_KEY: {'format': 1, 'outcome': 'completed', 'rc': 0, 'processes': []}}
-
+from ansible_collections.parallel.jobs.plugins.module_utils._proctree import (
+    kill_all,
+    live_processes,
+    process_tree,
+)
 
 # ---------------------------------------------------------------------------
 # Process trees
@@ -91,3 +90,40 @@ def test_process_tree_of_a_missing_pid():
 @pytest.mark.parametrize('recorded', [None, [], [None], [['x', 1]], [[1]], ['ab'], [[None, None]]])
 def test_live_processes_skips_garbage(recorded):
     assert live_processes(recorded) == []
+
+
+# A subreaper (as the supervisor is) over a process that forks and exits in a loop: its pid hops, and every
+# hop reparents to the reaper, which reaps them and exits once it has no child left.
+HOPPER_UNDER_REAPER = (
+    'import ctypes, os, time\n'
+    'ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)\n'
+    'if os.fork() == 0:\n'
+    '    while True:\n'
+    '        if os.fork():\n'
+    '            os._exit(0)\n'
+    '        time.sleep(0.002)\n'
+    'while True:\n'
+    '    try:\n'
+    '        os.wait()\n'
+    '    except ChildProcessError:\n'
+    '        break\n'
+)
+
+
+def test_kill_all_stops_a_process_whose_pid_keeps_hopping():
+    """A walk-then-kill races a process that forks and exits in a loop; freezing first does not."""
+    reaper = subprocess.Popen([sys.executable, '-c', HOPPER_UNDER_REAPER])
+    try:
+        deadline = time.monotonic() + 5
+        while not process_tree(reaper.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert process_tree(reaper.pid), 'the hopper did not start'
+        kill_all(lambda: process_tree(reaper.pid))
+        # The reaper exits only when no child of its tree is left.
+        assert reaper.wait(timeout=10) == 0
+    finally:
+        if reaper.poll() is None:
+            for pid, _start in process_tree(reaper.pid):
+                os.kill(pid, signal.SIGKILL)
+            reaper.kill()
+            reaper.wait()
