@@ -90,8 +90,26 @@ def check_job_dir(path: str) -> None:
                        % (path, st.st_uid, os.geteuid()))
 
 
+def private_job_dir(path: str) -> str:
+    """The directory a user's jobs live in when the job directory is ``path``.
+
+    A shared directory (sticky and world-writable, as /tmp is) is never ours
+    to change: each user's jobs go in a subdirectory of their own name, which
+    the writer creates 0700 and every reader looks in.
+    """
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return path
+    if stat.S_ISDIR(st.st_mode) and st.st_mode & stat.S_ISVTX and st.st_mode & stat.S_IWOTH:
+        return os.path.join(path, pwd.getpwuid(os.geteuid()).pw_name)
+    return path
+
+
 def ensure_job_dir(path: str) -> str:
-    """Create the job directory 0700 if missing, and tighten an existing one of ours to 0700."""
+    """The job directory to write in: created 0700 if missing, an existing one of ours tightened to 0700,
+    a per-user subdirectory of a shared one (which is left as it is)."""
+    path = private_job_dir(path)
     try:
         os.makedirs(path, mode=0o700)
     except FileExistsError:
@@ -107,7 +125,7 @@ def ensure_job_dir(path: str) -> str:
 
 def open_job_dir(raw: str) -> tuple:
     """``(path, exists)`` for a reader: the expanded job directory, checked if it exists (a reader never creates it)."""
-    path = expand_job_dir(raw)
+    path = private_job_dir(expand_job_dir(raw))
     exists = os.path.lexists(path)
     if exists:
         check_job_dir(path)
@@ -375,7 +393,7 @@ def remove_output_files(job_dir: str, jid: str, keep=()) -> None:
 
 __all__ = (
     'JOB_DIR_DEFAULT', 'STDOUT_SUFFIX', 'STDERR_SUFFIX', 'STDIN_SUFFIX', 'COLLECTED_SUFFIX', 'COLLECTED_KEEP',
-    'home_dir', 'expand_home', 'expand_job_dir', 'check_job_dir', 'ensure_job_dir', 'open_job_dir', 'job_path', 'job_exists',
+    'home_dir', 'expand_home', 'expand_job_dir', 'check_job_dir', 'private_job_dir', 'ensure_job_dir', 'open_job_dir', 'job_path', 'job_exists',
     'output_paths', 'list_job_ids', 'file_mark', 'file_mtime',
     'write_atomic', 'write_record', 'open_new_private', 'stdin_descriptor',
     'open_regular', 'read_file_nofollow', 'read_tail', 'file_size',

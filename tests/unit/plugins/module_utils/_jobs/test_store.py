@@ -20,6 +20,7 @@ from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import (
     JOB_DIR_DEFAULT,
     ensure_job_dir,
+    open_job_dir,
     expand_job_dir,
     job_path,
     output_paths,
@@ -255,3 +256,15 @@ def test_remove_job_files_does_not_follow_a_symlink(job_dir, tmp_path):
 def test_remove_job_files_refuses_a_bad_jid(job_dir, jid):
     with pytest.raises(JobError):
         remove_job_files(job_dir, jid)
+
+
+def test_a_shared_sticky_job_dir_is_left_as_it_is_and_jobs_go_in_a_private_subdirectory(tmp_path):
+    shared = tmp_path / 'shared'
+    shared.mkdir()
+    os.chmod(str(shared), 0o1777)
+    used = ensure_job_dir(str(shared))
+    assert used == os.path.join(str(shared), pwd.getpwuid(os.geteuid()).pw_name)
+    assert stat.S_IMODE(os.lstat(str(shared)).st_mode) == 0o1777
+    assert stat.S_IMODE(os.lstat(used).st_mode) == 0o700
+    # A reader looks where the writer wrote.
+    assert open_job_dir(str(shared)) == (used, True)
