@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: async_launch
 short_description: Start a checked batch of jobs on the target (the target side of async_start)
-version_added: 0.1.0
+version_added: 0.2.0
 author: parallel.jobs contributors (@parallel-jobs)
 description:
   - This is not a module for playbooks. M(parallel.jobs.async_start) checks its jobs on the controller, builds a launch

@@ -22,7 +22,6 @@ import tarfile
 from pathlib import Path
 
 import pytest
-
 from tests.sshlab import target_python, tool
 
 TARGETS = ('async', 'async_fail', 'async_extra_data')
