@@ -12,8 +12,10 @@ checks its arguments and dispatches (``run_mode``).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import sys
 import time
 
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError, validate_jid
@@ -100,6 +102,18 @@ def make_request(params: dict, check_mode: bool = False) -> Request:
     return Request(mode, job_dir, dir_exists, jids, single, force=params['force'], wait=params.get('_wait') or 0.0,
                    poll=max(0.01, params.get('_poll') or 0.1), collect=bool(params.get('_collect')),
                    check_mode=check_mode)
+
+
+def print_job_result(result: dict) -> None:
+    """Reply with a job's own result as it is, and end the module, as core's async_status does.
+
+    The result was already processed by its module's exit_json; passing it
+    through exit_json again would process it a second time (and warn that
+    warnings passed to exit_json are deprecated).
+    """
+    sys.stdout.write('\n' + json.dumps(result) + '\n')
+    sys.stdout.flush()
+    sys.exit(0)  # pylint: disable=ansible-bad-function
 
 
 def run_mode(request: Request) -> tuple:
@@ -262,6 +276,6 @@ def _grace(status: JobStatus) -> float:
     return status.grace if status.grace is not None else GRACE_DEFAULT
 
 
-__all__ = ('MODES', 'RUNNING_OUTPUT_TAIL', 'STATUS_MUTUALLY_EXCLUSIVE', 'STATUS_PRIVATE_SPEC', 'status_argument_spec', 'Request',
+__all__ = ('MODES', 'print_job_result', 'RUNNING_OUTPUT_TAIL', 'STATUS_MUTUALLY_EXCLUSIVE', 'STATUS_PRIVATE_SPEC', 'status_argument_spec', 'Request',
            'make_request', 'run_mode', 'status_mode', 'list_mode', 'kill_mode', 'cleanup_mode', 'stop_job',
            'lost_processes')

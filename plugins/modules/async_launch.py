@@ -15,7 +15,19 @@ description:
   - Every target-side check (C(chdir), C(creates), C(removes)) runs for all jobs of the plan before any starts; each job
     then starts under the supervisor of M(parallel.jobs.async_wrapper).
   - Its only options are private to M(parallel.jobs.async_start) and may change in any release.
-options: {}
+options:
+  _plan:
+    description:
+      - Internal, set by M(parallel.jobs.async_start); do not set it in a task. The checked launch plan, as one JSON string
+        (each job's command or module payload, and its limits).
+    type: str
+    required: true
+  _async_dir:
+    description:
+      - Internal, set by M(parallel.jobs.async_start); do not set it in a task. The job directory as configured, C(~)
+        expanded on the target as the user the jobs run as.
+    type: str
+    default: ~/.ansible_async
 extends_documentation_fragment:
   - parallel.jobs._attributes
 attributes:

@@ -49,6 +49,30 @@ options:
       - With O(mode=cleanup), stop running jobs first (as O(mode=kill) does), then remove their files.
     type: bool
     default: false
+  _async_dir:
+    description:
+      - Internal, set by the action plugins (as core's action sets it for core's module); do not set it in a task.
+      - The job directory as configured (the C(async_dir) shell option), C(~) expanded on the target as the user the
+        task runs as.
+    type: str
+    default: ~/.ansible_async
+  _wait:
+    description:
+      - Internal, set by M(parallel.jobs.async_wait); do not set it in a task. Seconds to watch the jobs on the target
+        before replying.
+    type: float
+    default: 0.0
+  _poll:
+    description:
+      - Internal, set by M(parallel.jobs.async_wait); do not set it in a task. Seconds between checks while watching.
+    type: float
+    default: 0.1
+  _collect:
+    description:
+      - Internal, set by M(parallel.jobs.async_wait) with O(parallel.jobs.async_wait#module:cleanup=true); do not set it
+        in a task. Set aside the jobs the read returns as ended.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - parallel.jobs._attributes
   - parallel.jobs._attributes.ACTION
@@ -201,14 +225,12 @@ counts:
   sample: {running: 1, finished: 8, failed: 1, timed_out: 0, killed: 0, lost: 0, corrupt: 0, not_found: 0}
 """
 
-import json
-import sys
-
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.parallel.jobs.plugins.module_utils._control import (
     STATUS_MUTUALLY_EXCLUSIVE,
     STATUS_PRIVATE_SPEC,
     make_request,
+    print_job_result,
     run_mode,
     status_argument_spec,
 )
@@ -225,10 +247,7 @@ def main() -> None:
         module.fail_json(msg=str(exc), ansible_job_id=module.params['jid'], started=False, finished=True)
     result, raw = run_mode(request)
     if raw:
-        # A job's own result, already processed by its module's exit_json: passed on as it is, as core's
-        # async_status does (exit_json would process it a second time).
-        print('\n' + json.dumps(result))  # pylint: disable=ansible-bad-function
-        sys.exit(0)  # pylint: disable=ansible-bad-function
+        print_job_result(result)
     if result.get('failed'):
         module.fail_json(**result)
     module.exit_json(**result)

@@ -171,6 +171,10 @@ def _print(result: dict) -> None:
 
 
 def main() -> None:
+    if len(sys.argv) < 2:
+        # Run bare (by hand, or imported as a script to be checked): say how it is run, and leave no job.
+        sys.stderr.write(USAGE + '\n')
+        return
     try:
         require_proc()
         call = parse_argv(sys.argv[1:])
