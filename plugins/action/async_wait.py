@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 from ansible.errors import AnsibleConnectionFailure
@@ -26,6 +27,7 @@ MODULE = 'parallel.jobs.async_status'
 # Bounds that keep one window well under common SSH idle timeouts.
 LIMITS = {'timeout': (0.1, 7 * 24 * 3600), 'poll': (0.01, 60.0), 'window': (1.0, 600.0)}
 RECONNECT_PAUSE = 1.0
+CONTROLLER_GONE = 'the controller (pid %d) is gone: stopped waiting, the job files are left in place'
 
 
 class WaitOutcome:
@@ -55,6 +57,7 @@ class ActionModule(JobAction):
     # Replaced in unit tests.
     _clock = staticmethod(time.monotonic)
     _sleep = staticmethod(time.sleep)
+    _parent_pid = staticmethod(os.getppid)
 
     def run_checked(self, args, result, task_vars):
         try:
@@ -66,30 +69,41 @@ class ActionModule(JobAction):
 
         host = task_vars.get('inventory_hostname', '?') if task_vars else '?'
         names = {ref['jid']: ref['name'] for ref in refs}
-        progress = _Progress(host, len(refs), args['show_output'])
         started = self._clock()
-        outcome = self.wait_windows([ref['jid'] for ref in refs], args, task_vars, names, progress.report)
+        progress = _Progress(host, len(refs), args['show_output'], lambda: round(self._clock() - started, 3))
+        # A worker runs the action; ansible-playbook is its parent until it exits or is killed.
+        controller = self._parent_pid()
+        outcome = self.wait_windows([ref['jid'] for ref in refs], args, task_vars, names, progress.report, controller)
         if outcome.failure:
             result.update(failed=True, msg=outcome.failure, rounds=outcome.rounds)
+            return result
+        if controller_gone(controller, self._parent_pid()):
+            # Nobody will read this result: the job files are left for whoever reads the jobs next.
+            display.vvv('async_wait: the controller (pid %d) is gone, leaving the jobs on %s as they are'
+                        % (controller, host))
+            result.update(failed=True, msg=CONTROLLER_GONE % controller, rounds=outcome.rounds)
             return result
 
         jobs = [outcome.entries[ref['jid']] for ref in refs]
         result.update(changed=False, jobs=jobs, counts=count_states(jobs), elapsed=round(self._clock() - started, 3),
-                      rounds=outcome.rounds, reconnects=outcome.reconnects)
+                      rounds=outcome.rounds, reconnects=outcome.reconnects, progress=progress.history)
         result.update(wait_verdict(jobs, [outcome.entries[jid] for jid in outcome.pending], args['timeout'],
                                    args['fail_on']))
         return result
 
-    def wait_windows(self, jids: list, args: dict, task_vars, names: dict, report) -> WaitOutcome:
+    def wait_windows(self, jids: list, args: dict, task_vars, names: dict, report, controller: int) -> WaitOutcome:
         """The deadline loop: one module run per window until every job has ended or ``timeout`` has passed.
 
         A connection dropped during a window is reset and the window run again,
-        as long as the deadline allows.
+        as long as the deadline allows. The loop stops early once the controller
+        process ``controller`` is no longer this process's parent.
         """
         outcome = WaitOutcome()
         outcome.pending = list(jids)
         deadline = self._clock() + args['timeout']
         while outcome.pending:
+            if controller_gone(controller, self._parent_pid()):
+                return outcome
             window = max(0.0, min(args['window'], deadline - self._clock()))
             try:
                 # With cleanup, the target sets aside the jobs it returns as ended in this same run.
@@ -119,14 +133,18 @@ class ActionModule(JobAction):
 class _Progress:
     """What the user sees once per window: a line when the counts change, and each running job's latest line."""
 
-    def __init__(self, host: str, total: int, show_output: bool):
-        self.host, self.total, self.show_output = host, total, show_output
+    def __init__(self, host: str, total: int, show_output: bool, elapsed):
+        self.host, self.total, self.show_output, self.elapsed = host, total, show_output, elapsed
         self.last_counts, self.last_lines = None, {}
+        # The same lines, kept for the result: a callback sees them with the host there.
+        self.history = []
 
     def report(self, entries: dict, pending: list) -> None:
         counts = count_states(entries.values())
         if counts != self.last_counts:
-            display.display(progress_line(self.host, counts, self.total))
+            line = progress_line(self.host, counts, self.total)
+            display.display(line)
+            self.history.append({'elapsed': self.elapsed(), 'msg': line, 'counts': counts})
             self.last_counts = counts
         if self.show_output:
             for jid in pending:
@@ -134,6 +152,15 @@ class _Progress:
                 if line and line != self.last_lines.get(jid):
                     display.display('%s: %s: %s' % (self.host, job_label(entries[jid]), line))
                     self.last_lines[jid] = line
+
+
+def controller_gone(controller: int, parent: int) -> bool:
+    """Whether the controller that started the wait has died: its worker was handed to another parent.
+
+    ansible-runner and AWX cancel a run by killing ansible-playbook's process group; core's workers
+    live in their own session, so they outlive it, adopted by init or a subreaper.
+    """
+    return parent != controller
 
 
 def wait_verdict(jobs: list, still_running: list, timeout: float, fail_on: list) -> dict:

@@ -21,6 +21,8 @@ description:
   - 'While it waits it prints a line per host when the counts change (at most one per window), for example
     C(web1: 7/10 jobs ended, 1 failed).'
   - If the SSH connection drops during a window, the wait reconnects and goes on within O(timeout).
+  - If the controller is gone (ansible-runner or AWX cancelled the run, or C(ansible-playbook) was killed), the wait
+    stops at the end of its current window and leaves the jobs and their files as they are, for the next run to read.
 options:
   jobs:
     description:
@@ -195,6 +197,30 @@ reconnects:
   returned: always
   type: int
   sample: 0
+progress:
+  description:
+    - The lines printed while waiting, one each time the counts changed, with the seconds since the wait
+      began and the counts then (as RV(counts)).
+    - They are in the task's result so that a callback (ansible-runner's job events, AWX) sees them with
+      their host; the lines printed during the wait reach a callback as display text without a host.
+  returned: when the wait ran
+  type: list
+  elements: dict
+  sample: [{elapsed: 1.02, msg: "web1: 0/2 jobs ended", counts: {running: 2}},
+           {elapsed: 3.05, msg: "web1: 2/2 jobs ended", counts: {finished: 2}}]
+  contains:
+    elapsed:
+      description: Seconds since the wait began.
+      type: float
+      returned: always
+    msg:
+      description: The line, as printed.
+      type: str
+      returned: always
+    counts:
+      description: How many jobs were in each state then.
+      type: dict
+      returned: always
 msg:
   description: How the jobs ended, naming each one that failed and why.
   returned: always

@@ -14,6 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from tests.integration.adhoc import Adhoc, write_inventory  # noqa: E402
 from tests.integration.support import OTHER_USER, PLAYBOOKS, TEST_USER, ensure_user  # noqa: E402
 from tests.sshlab import SshLab  # noqa: E402
 
@@ -57,3 +58,9 @@ def run_playbook(lab, tmp_path):
         return outcome
 
     return run
+
+
+@pytest.fixture
+def adhoc(lab, ansible_adhoc):
+    """Ad-hoc module runs on the lab's hosts (tests/integration/adhoc.py, over pytest-ansible's ansible_adhoc)."""
+    return Adhoc(ansible_adhoc, write_inventory(lab, lab.dir / 'adhoc_inventory.ini'))

@@ -137,3 +137,84 @@ def test_a_failed_read_on_the_target_fails_the_wait_with_its_message():
     action, _clock = _action([{'failed': True, 'msg': 'job directory /x is a symlink; refusing to use it'}], jobs=JIDS)
     result = _run(action)
     assert result == {'failed': True, 'msg': 'job directory /x is a symlink; refusing to use it', 'rounds': 1}
+
+
+def _controller_dies_after(action, windows: int) -> None:
+    """The worker's parent is pid 4242 (the controller) until ``windows`` windows have run, then init."""
+    action._parent_pid = lambda: 4242 if len(action.run_on_target.calls) < windows else 1
+
+
+def test_a_gone_controller_stops_the_wait_before_the_next_window_and_removes_nothing():
+    action, _clock = _action([
+        {'jobs': [_entry(JIDS[0], 'finished'), _entry(JIDS[1])]},
+        {'jobs': [_entry(JIDS[1], 'finished')]},
+    ], jobs=JIDS, window=5)
+    _controller_dies_after(action, 1)
+    result = _run(action)
+    assert [call.get('mode') for call in action.run_on_target.calls] == [None]
+    assert result == {'failed': True, 'rounds': 1,
+                      'msg': 'the controller (pid 4242) is gone: stopped waiting, the job files are left in place'}
+
+
+def test_a_controller_gone_during_the_last_window_leaves_the_finished_jobs_files():
+    action, _clock = _action([{'jobs': [_entry(JIDS[0], 'finished'), _entry(JIDS[1], 'finished')]}], jobs=JIDS)
+    _controller_dies_after(action, 1)
+    result = _run(action)
+    assert [call.get('mode') for call in action.run_on_target.calls] == [None]
+    assert result['failed'] is True and 'is gone' in result['msg']
+
+
+def test_a_live_controller_is_not_taken_for_gone():
+    action, _clock = _action([
+        {'jobs': [_entry(JIDS[0], 'finished'), _entry(JIDS[1])]},
+        {'jobs': [_entry(JIDS[1], 'finished')]},
+    ], jobs=JIDS, window=5)
+    _controller_dies_after(action, 99)
+    result = _run(action)
+    assert result['failed'] is False
+    assert [call.get('mode') for call in action.run_on_target.calls] == [None, None, 'cleanup']
+
+
+def test_progress_keeps_each_change_of_counts_with_its_time():
+    action, _clock = _action([
+        {'jobs': [_entry(JIDS[0]), _entry(JIDS[1])]},
+        {'jobs': [_entry(JIDS[0]), _entry(JIDS[1])]},
+        {'jobs': [_entry(JIDS[0], 'finished'), _entry(JIDS[1], 'lost')]},
+    ], jobs=JIDS, window=5)
+    result = _run(action)
+    assert result['progress'] == [
+        {'elapsed': 5.0, 'msg': 'web1: 0/2 jobs ended', 'counts': {'running': 2}},
+        {'elapsed': 15.0, 'msg': 'web1: 2/2 jobs ended, 1 lost', 'counts': {'finished': 1, 'lost': 1}},
+    ]
+
+
+def test_an_orphaned_process_sees_its_controller_gone(tmp_path):
+    """A real orphan: a child whose parent exits is adopted by another process, as core's workers are."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    verdict = tmp_path / 'verdict'
+    script = textwrap.dedent('''
+        import os, sys, time
+        from ansible_collections.parallel.jobs.plugins.action.async_wait import controller_gone
+        if os.fork() == 0:
+            controller = os.getppid()
+            before = controller_gone(controller, os.getppid())
+            os.write(1, b"forked\\n")
+            deadline = time.monotonic() + 10
+            while os.getppid() == controller and time.monotonic() < deadline:
+                time.sleep(0.01)
+            with open(sys.argv[1], "w") as handle:
+                handle.write("%s %s" % (before, controller_gone(controller, os.getppid())))
+            os._exit(0)
+        sys.stdin.readline()
+    ''')
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    parent = subprocess.Popen([sys.executable, '-c', script, str(verdict)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, env=env)
+    assert parent.stdout.readline() == b'forked\n'
+    # The child holds the pipe open until it has written its verdict and exited.
+    parent.communicate(b'exit\n', timeout=15)
+    assert verdict.read_text() == 'False True'
