@@ -206,8 +206,11 @@ progress:
   returned: when the wait ran
   type: list
   elements: dict
-  sample: [{elapsed: 1.02, msg: "web1: 0/2 jobs ended", counts: {running: 2}},
-           {elapsed: 3.05, msg: "web1: 2/2 jobs ended", counts: {finished: 2}}]
+  sample:
+    - {elapsed: 1.02, msg: "web1: 0/2 jobs ended",
+       counts: {finished: 0, failed: 0, timed_out: 0, killed: 0, lost: 0, corrupt: 0, not_found: 0, running: 2}}
+    - {elapsed: 3.05, msg: "web1: 2/2 jobs ended",
+       counts: {finished: 2, failed: 0, timed_out: 0, killed: 0, lost: 0, corrupt: 0, not_found: 0, running: 0}}
   contains:
     elapsed:
       description: Seconds since the wait began.

@@ -43,7 +43,8 @@ class Adhoc:
     def __call__(self, pattern: str, module: str, **args) -> dict:
         hosts = self._ansible_adhoc(inventory=str(self.inventory))
         results = getattr(hosts[pattern], module)(**args)
-        return {host: dict(results[host]) for host in results.keys()}
+        # As a registered variable shows it: the callback's copy drops ``failed`` when it is false.
+        return {host: dict({'failed': False}, **results[host]) for host in results.keys()}
 
 
 __all__ = ('Adhoc', 'write_inventory')

@@ -44,14 +44,16 @@ def test_a_job_started_by_the_ansible_command_is_listed_read_and_waited_for(lab,
 
 def test_each_host_waits_for_the_jobs_its_own_async_start_returned(adhoc):
     started = adhoc('lab', 'parallel.jobs.async_start', jobs=[
-        {'name': 'greet', 'cmd': 'echo hello from {{ inventory_hostname }}'},
+        {'name': 'greet', 'cmd': 'echo hello'},
         {'name': 'pause', 'argv': ['sleep', '1']},
     ])
     assert sorted(started) == ['host1', 'host2', 'host3']
+    # One call started two jobs on each host, each host its own.
+    jids = [jid for result in started.values() for jid in result['jids'].values()]
+    assert len(set(jids)) == 6
     for host, result in started.items():
-        assert sorted(result['jids']) == ['greet', 'pause']
         waited = adhoc(host, 'parallel.jobs.async_wait', jobs=result)[host]
         assert waited['failed'] is False and waited['counts']['finished'] == 2
         greet, pause = waited['jobs']
-        assert greet['job_name'] == 'greet' and greet['stdout'] == 'hello from %s' % host
+        assert greet['ansible_job_id'] == result['jids']['greet'] and greet['stdout'] == 'hello'
         assert pause['job_name'] == 'pause' and pause['rc'] == 0

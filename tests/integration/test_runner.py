@@ -82,6 +82,11 @@ def private_data_dir(lab, root: Path, play: str) -> Path:
     return root
 
 
+def venv_path() -> str:
+    """PATH with this venv's commands first: ansible-runner runs ansible-playbook from PATH."""
+    return '%s%s%s' % (Path(sys.executable).parent, os.pathsep, os.environ.get('PATH', ''))
+
+
 def job_events(data_dir: Path, ident: str) -> list:
     events = [json.loads(path.read_text()) for path in (data_dir / 'artifacts' / ident / 'job_events').glob('*.json')]
     return sorted(events, key=lambda event: event['counter'])
@@ -95,7 +100,7 @@ def task_event(events: list, kind: str, task: str) -> dict:
 
 def test_job_events_carry_each_jobs_result_and_the_progress_with_the_host(lab, tmp_path):
     data_dir = private_data_dir(lab, tmp_path / 'runner', WAIT_PLAY)
-    env = dict(os.environ, PATH='%s%s%s' % (Path(sys.executable).parent, os.pathsep, os.environ.get('PATH', '')))
+    env = dict(os.environ, PATH=venv_path())
     proc = subprocess.run([tool('ansible-runner'), 'run', str(data_dir), '-p', 'play.yml', '--ident', 'wait'],
                           env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           stdin=subprocess.DEVNULL, timeout=300, check=False)
@@ -120,7 +125,7 @@ def test_job_events_carry_each_jobs_result_and_the_progress_with_the_host(lab, t
     assert progress[0]['msg'] != 'host1: 3/3 jobs ended' and progress[-1]['msg'] == 'host1: 3/3 jobs ended'
     assert all(entry['msg'].startswith('host1: ') for entry in progress)
     assert [entry['elapsed'] for entry in progress] == sorted(entry['elapsed'] for entry in progress)
-    assert progress[-1]['counts'] == {'finished': 3}
+    assert progress[-1]['counts'] == res['counts'] and res['counts']['finished'] == 3
     # The same lines printed during the wait reach the event stream as text only, with no host.
     printed = [event for event in events if 'host1: 3/3 jobs ended' in event.get('stdout', '')]
     assert printed and all('host' not in event['event_data'] for event in printed)
@@ -154,8 +159,8 @@ def test_a_cancelled_run_leaves_the_jobs_and_their_files(lab, tmp_path, adhoc):
         return True
 
     started_at = time.monotonic()
-    runner = ansible_runner.run(private_data_dir=str(data_dir), playbook='play.yml', ident='cancel',
-                                binary=tool('ansible-playbook'), quiet=True, event_handler=on_event,
+    runner = ansible_runner.run(private_data_dir=str(data_dir), playbook='play.yml', ident='cancel', quiet=True,
+                                envvars={'PATH': venv_path()}, event_handler=on_event,
                                 cancel_callback=waiting.is_set, settings={'pexpect_timeout': 0.2})
     cancelled_at = time.monotonic()
     assert runner.status == 'canceled', runner.stdout.read()
