@@ -266,7 +266,7 @@ def stop_job(job_dir: str, jid: str) -> JobStatus:
 def lost_processes(status: JobStatus) -> list:
     """What a lost job left running: its recorded processes and their descendants, and whatever its
     session started after the record was last written."""
-    found = {pid: start for pid, start in live_processes(status.processes)}
+    found = dict(live_processes(status.processes))
     found.update((pid, start) for pid, start in session_processes(status.session, status.job_start_time))
     return [[pid, start] for pid, start in sorted(found.items())]
 

@@ -52,7 +52,7 @@ options:
   cleanup:
     description:
       - Collect the jobs that ended (finished, failed, timed out or killed) in the same round trip that returns their
-        results, as core's built-in polling removes its job files: the target sets their files aside, so they no
+        results, as core's built-in polling removes its job files. The target sets their files aside, so they no
         longer count as jobs on the host, and removes them on a later collecting read once they have been set aside
         for 10 minutes. Until then M(parallel.jobs.async_status) still reads them by job id (with
         C(job_collected=true)), and a wait repeated after its reply was lost on a dropped connection returns the same

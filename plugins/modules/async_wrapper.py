@@ -172,8 +172,7 @@ def _print(result: dict) -> None:
 
 def main() -> None:
     if len(sys.argv) < 2:
-        # Run bare (by hand, or imported as a script to be checked): say how it is run, and leave no job.
-        sys.stderr.write(USAGE + '\n')
+        # Run bare (imported as a script by a checker, or by hand): nothing to start, nothing to say.
         return
     try:
         require_proc()

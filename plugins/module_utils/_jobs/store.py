@@ -322,7 +322,6 @@ class JobRemovalError(JobError):
         self.removed = removed
 
 
-
 def remove_job_files(job_dir: str, jid: str) -> list:
     """Remove a job's file and its output files; return the paths removed.
 
