@@ -106,10 +106,21 @@ class JobAction(ActionBase):
         interpreter = shlex.split(built.shebang[2:])
         res = self._low_level_execute_command(_direct.command(interpreter, self._compute_environment_string()),
                                               sudoable=True, in_data=_direct.script(request))
-        reply = _direct.parse_reply(res, interpreter)
+        # Read as core reads a module's reply (a job's own result may carry a module's exception, warnings...),
+        # and with core's words when it is not one (an interpreter not found, a traceback).
+        parsed = self._parse_returned_data(res, built.serialization_profile)
+        if hasattr(parsed, 'as_result_dict'):
+            # ansible-core 2.21: a UnifiedTaskResult.
+            parsed.remove_internal_keys()
+            if self._discovered_interpreter_key:
+                parsed.set_fact(self._discovered_interpreter_key, self._discovered_interpreter)
+            return parsed.as_result_dict(for_round_trip=True)
+        from ansible.vars.clean import remove_internal_keys
+
+        remove_internal_keys(parsed)
         if self._discovered_interpreter_key:
-            reply.setdefault('ansible_facts', {})[self._discovered_interpreter_key] = self._discovered_interpreter
-        return reply
+            parsed.setdefault('ansible_facts', {})[self._discovered_interpreter_key] = self._discovered_interpreter
+        return parsed
 
 
 __all__ = ('GROUP_NAMES', 'STATUS_MODULE', 'LAUNCH_MODULE', 'JobAction')

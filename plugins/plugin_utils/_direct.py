@@ -112,22 +112,4 @@ def command(interpreter: list, env_string: str) -> str:
     return (env_string + ' ' if env_string else '') + ' '.join(shlex.quote(part) for part in interpreter)
 
 
-def parse_reply(res: dict, interpreter: list) -> dict:
-    """The JSON reply of a direct run, or a failure that says what went wrong on the target."""
-    stdout, stderr = res.get('stdout') or '', res.get('stderr') or ''
-    for line in reversed(stdout.splitlines()):
-        if line.startswith('{'):
-            try:
-                reply = json.loads(line)
-            except ValueError:
-                break
-            if isinstance(reply, dict):
-                return reply
-            break
-    first = (stderr.strip().splitlines() or stdout.strip().splitlines() or [''])[-1]
-    return {'failed': True, 'rc': res.get('rc'), 'module_stdout': stdout, 'module_stderr': stderr,
-            'msg': 'parallel.jobs: no reply from %s on the target (rc=%s)%s' % (
-                ' '.join(interpreter), res.get('rc'), ': ' + first if first else '')}
-
-
-__all__ = ('script', 'unavailable_reason', 'command', 'parse_reply')
+__all__ = ('script', 'unavailable_reason', 'command')

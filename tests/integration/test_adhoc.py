@@ -37,9 +37,15 @@ def test_a_job_started_by_the_ansible_command_is_listed_read_and_waited_for(lab,
     assert waited['jobs'][0]['stdout'] == 'adhoc' and waited['jobs'][0]['rc'] == 0
     assert waited['progress'][-1]['msg'] == 'host1: 1/1 jobs ended'
 
-    # async_wait removed the files of the job it collected.
-    gone = adhoc('host1', 'parallel.jobs.async_status', jid=jid)['host1']
-    assert gone['job_state'] == 'not_found' and 'could not find job' in gone['msg']
+    # async_wait collected the job: no longer a job of the host, still read by its id (a retried wait's answer).
+    assert waited['jobs'][0]['job_collected'] is True
+    listed = adhoc('host1', 'parallel.jobs.async_status', mode='list')['host1']
+    assert jid not in {job['ansible_job_id'] for job in listed['jobs']}
+    again = adhoc('host1', 'parallel.jobs.async_status', jid=jid)['host1']
+    assert again['job_state'] == 'finished' and again['job_collected'] is True and again['stdout'] == 'adhoc'
+    # Cleanup removes it at once.
+    cleaned = adhoc('host1', 'parallel.jobs.async_status', jid=jid, mode='cleanup')['host1']
+    assert cleaned['erased_files'] == [cleaned['erased'] + '.collected']
 
 
 def test_each_host_waits_for_the_jobs_its_own_async_start_returned(adhoc):

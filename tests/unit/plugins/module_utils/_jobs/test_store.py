@@ -20,9 +20,9 @@ from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import (
     JOB_DIR_DEFAULT,
     ensure_job_dir,
-    open_job_dir,
     expand_job_dir,
     job_path,
+    open_job_dir,
     output_paths,
     read_tail,
     remove_job_files,
