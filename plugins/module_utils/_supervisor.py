@@ -115,6 +115,16 @@ class JobSpec:
     remove_dir: str | None = None
     # A job of the drop-in wrapper: its records follow core's contract where core's differ from ours.
     core_contract: bool = False
+    # When the limit is enforced, if not at time_limit (the drop-in wrapper never stops a job earlier than core's would).
+    enforce_after: float | None = None
+
+
+def core_enforced_limit(time_limit: int) -> float:
+    """When core's wrapper stops a job with this limit: it checks every 5 s (every limit/2 up to 5 s), so a
+    limit above 5 s takes effect at the next multiple of 5. Unchanged playbooks must not see a job stopped earlier."""
+    if time_limit <= 5:
+        return float(time_limit)
+    return float(-(-time_limit // 5) * 5)
 
 
 def start_job(spec: JobSpec) -> None:
@@ -307,7 +317,7 @@ class _Supervisor:
 
     def watch(self) -> tuple:
         """Wait for the job to end, the deadline to pass or a stop request. Returns (outcome, signal)."""
-        limit = self.spec.time_limit
+        limit = self.spec.enforce_after if self.spec.enforce_after is not None else self.spec.time_limit
         deadline = self.started_mono + limit if limit > 0 else None
         while True:
             self.reap()
@@ -396,4 +406,4 @@ def _run_supervisor(spec: JobSpec, write_fd: int) -> int:
     return 0
 
 
-__all__ = ('GRACE_ENV', 'parse_grace', 'JobSpec', 'start_job', 'begin_start', 'confirm_start')
+__all__ = ('GRACE_ENV', 'parse_grace', 'JobSpec', 'core_enforced_limit', 'start_job', 'begin_start', 'confirm_start')

@@ -16,7 +16,8 @@ description:
   - The job runs in a session of its own under a supervisor that is a child subreaper, so every descendant stays
     tracked, including processes that call C(setsid) or double-fork.
   - At the time limit the supervisor sends SIGTERM to the whole process tree, waits a grace period, then sends SIGKILL
-    until nothing is left. The limit holds to within a second. The result says RV(timed_out), which signal ended the job
+    until nothing is left. The limit holds to within a second of when core's wrapper would stop the job (which
+    checks every 5 seconds: a limit above 5 seconds takes effect at the next multiple of 5), never earlier. The result says RV(timed_out), which signal ended the job
     (RV(signal)) and RV(elapsed).
   - The job's output goes to files in the job directory as it is produced, never into memory, so the supervisor's memory
     stays flat whatever the output size.
@@ -118,6 +119,7 @@ from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import (
 from ansible_collections.parallel.jobs.plugins.module_utils._supervisor import (
     GRACE_ENV,
     JobSpec,
+    core_enforced_limit,
     parse_grace,
     start_job,
 )
@@ -183,7 +185,8 @@ def main() -> None:
         remove_dir = None if call['preserve_tmp'] else os.path.dirname(call['module_path'])
         start_job(JobSpec(job_dir=job_dir, jid=jid, kind=JobKind.MODULE, argv=call['command'],
                           time_limit=call['time_limit'], grace=grace, module=os.path.basename(call['module_path']),
-                          remove_dir=remove_dir, core_contract=True))
+                          remove_dir=remove_dir, core_contract=True,
+                          enforce_after=core_enforced_limit(call['time_limit'])))
     except (JobError, OSError) as exc:
         _print({'failed': True, 'started': False, 'finished': True, 'msg': 'parallel.jobs.async_wrapper: %s' % exc})
         # Not an AnsibleModule (core runs the wrapper with its own argv): it exits as core's does.

@@ -21,7 +21,7 @@ def start_with_the_ansible_command(lab, host: str, command: str) -> dict:
 
 
 def test_a_job_started_by_the_ansible_command_is_listed_read_and_waited_for(lab, adhoc):
-    started = start_with_the_ansible_command(lab, 'host1', "sh -c 'echo adhoc; sleep 3'")
+    started = start_with_the_ansible_command(lab, 'host1', "sh -c 'echo adhoc; sleep 10'")
     jid = started['ansible_job_id']
     assert started['started'] and not started['finished']
 

@@ -11,7 +11,7 @@ import pytest
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import GRACE_DEFAULT, META_KEY
 from ansible_collections.parallel.jobs.plugins.module_utils._proctree import signal_name
-from ansible_collections.parallel.jobs.plugins.module_utils._supervisor import parse_grace
+from ansible_collections.parallel.jobs.plugins.module_utils._supervisor import core_enforced_limit, parse_grace
 
 JID = 'j123.456'
 TRAILER = {'started': True, 'finished': True, 'ansible_job_id': JID,
@@ -53,3 +53,8 @@ def test_parse_grace_refuses(value):
 ])
 def test_signal_name(signum, name):
     assert signal_name(signum) == name
+
+
+@pytest.mark.parametrize('limit, enforced', [(1, 1.0), (3, 3.0), (5, 5.0), (6, 10.0), (10, 10.0), (11, 15.0), (360, 360.0)])
+def test_the_drop_in_wrapper_never_stops_a_job_earlier_than_cores_wrapper(limit, enforced):
+    assert core_enforced_limit(limit) == enforced
