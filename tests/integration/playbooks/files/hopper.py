@@ -9,4 +9,4 @@ while True:
     if os.fork():
         os._exit(0)
     os.setpgid(0, 0)
-    time.sleep(0.005)
+    time.sleep(0.02)
