@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import time
 
 
 def _run_id() -> str:
@@ -33,25 +34,27 @@ def _marked(marker: str) -> list:
 
 
 def _stop_hoppers(marker: str) -> None:
-    """Stop what core's wrapper left of a hopper: freeze until nothing new appears, then kill, until none is left."""
-    for _round in range(200):
-        frozen = set()
-        found = _marked(marker)
+    """Stop what core's wrapper left of a hopper: freeze every hop found until 100 scans in a row (at least
+    half a second, many hops) find nothing new, since one scan of /proc can miss a pid that hops; then kill."""
+    frozen, empty, deadline = set(), 0, time.monotonic() + 60
+    while empty < 100 and time.monotonic() < deadline:
+        found = [pid for pid in _marked(marker) if pid not in frozen]
         if not found:
-            return
-        while set(found) - frozen:
-            for pid in set(found) - frozen:
-                try:
-                    os.kill(pid, signal.SIGSTOP)
-                except OSError:
-                    pass
-            frozen.update(found)
-            found = _marked(marker)
-        for pid in frozen:
+            empty += 1
+            time.sleep(0.005)
+            continue
+        empty = 0
+        for pid in found:
             try:
-                os.kill(pid, signal.SIGKILL)
+                os.kill(pid, signal.SIGSTOP)
             except OSError:
                 pass
+        frozen.update(found)
+    for pid in frozen:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
 
 
 def test_a_job_whose_pid_hops_is_stopped_at_its_limit_where_cores_wrapper_lets_it_run(run_playbook):
