@@ -17,8 +17,8 @@ description:
     tracked, including processes that call C(setsid) or double-fork.
   - At the time limit the supervisor sends SIGTERM to the whole process tree, waits a grace period, then sends SIGKILL
     until nothing is left. The limit holds to within a second of when core's wrapper would stop the job (which
-    checks every 5 seconds, so a limit above 5 seconds takes effect at the next multiple of 5), never earlier. The result says RV(timed_out), which signal ended the job
-    (RV(signal)) and RV(elapsed).
+    checks every 5 seconds, so a limit above 5 seconds takes effect at the next multiple of 5), never earlier.
+    The result says RV(timed_out), which signal ended the job (RV(signal)) and RV(elapsed).
   - The job's output goes to files in the job directory as it is produced, never into memory, so the supervisor's memory
     stays flat whatever the output size.
   - Job files are written atomically and durably, mode 0600, in a 0700 job directory. They record the supervisor's pid, its
