@@ -181,11 +181,16 @@ def kill_mode(request: Request) -> tuple:
             'counts': count_states(statuses)}, False
 
 
+def _still_running(status) -> bool:
+    # A lost job whose processes still run counts as running: once its record is gone, nothing could stop them.
+    if status.state == JobState.LOST:
+        return bool(lost_processes(status))
+    return status.state == JobState.RUNNING
+
+
 def cleanup_mode(request: Request) -> tuple:
     statuses = read_statuses(request.job_dir, request.jids, request.dir_exists)
-    # A lost job whose processes still run counts as running: once its record is gone, nothing could stop them.
-    running = [status for status in statuses if status.state == JobState.RUNNING
-               or (status.state == JobState.LOST and lost_processes(status))]
+    running = [status for status in statuses if _still_running(status)]
     if running and request.force and not request.check_mode:
         for status in running:
             try:
@@ -193,8 +198,7 @@ def cleanup_mode(request: Request) -> tuple:
             except JobError as exc:
                 return {'failed': True, 'msg': 'could not stop job %s before cleaning it up: %s' % (status.jid, exc)}, False
         statuses = read_statuses(request.job_dir, request.jids, request.dir_exists)
-        running = [status for status in statuses if status.state == JobState.RUNNING
-                   or (status.state == JobState.LOST and lost_processes(status))]
+        running = [status for status in statuses if _still_running(status)]
     erased, problems = [], []
     for status in statuses:
         if status in running or status.state == JobState.NOT_FOUND:
