@@ -11,10 +11,19 @@ spawns are counted by wrapping the ssh and sftp executables; module runs are
 counted from the results (async_status attempts, async_wait rounds).
 
 Sides of the job scenarios:
-  core       core's seed pattern: a launch loop of async poll-0 tasks, then async_status + until + delay 1 in a loop
-  mitogen    the same seed pattern under Mitogen's mitogen_linear strategy
-  ours-loop  the same launch loop through our activated wrapper, then parallel.jobs.async_wait
-  ours       parallel.jobs.async_start (all of a host's jobs in one module run), then parallel.jobs.async_wait
+  core          core's seed pattern: a launch loop of async poll-0 tasks, then async_status + until + delay 1 in a loop
+  mitogen       the same seed pattern under Mitogen's mitogen_linear strategy
+  ours-loop     the same launch loop through our activated wrapper, then parallel.jobs.async_wait
+  ours          parallel.jobs.async_start (all of a host's jobs in one run), then parallel.jobs.async_wait
+  ours-wait     parallel.jobs.async_start with wait: true (start and wait in one task, one run when the jobs end
+                within the first window)
+  ours-queue    async_start with max_running (a per-host queue), then parallel.jobs.async_wait
+  ours-modules  ours without direct runs (parallel_jobs_direct=false: every run is an AnsiballZ module run)
+  ours-0.1      ours as 0.1.0 ran it: module runs, and the wait's cleanup in a run of its own
+
+Every play logs in as a neutral user (/bin/sh, an empty home: no login shell start-up per session) and
+starts with no ssh connection open. The fleet scenarios' floor (benchmarks/floors.py) is measured in the
+same run.
 
     scripts/bench.sh [--quick] [--repeat N] [--only SCENARIO ...] [--sides SIDE ...]    (or: make bench)
     .venv-bench/bin/python benchmarks/run.py --render benchmarks/results/bench-*.json  (docs from saved results)
@@ -42,20 +51,31 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from tests.sshlab import SshLab, tool  # noqa: E402
+from benchmarks import floors  # noqa: E402
+from tests.sshlab import SshLab, target_python, tool  # noqa: E402
 
 RESULTS_DIR = HERE / 'results'
 MARKDOWN = HERE.parent / 'docs' / 'benchmarks.md'
 FORMAT_VERSION = 2
 
-SIDES = ('core', 'mitogen', 'ours-loop', 'ours')
+SIDES = ('core', 'mitogen', 'ours-loop', 'ours', 'ours-wait', 'ours-queue', 'ours-modules', 'ours-0.1')
 # playbook, whether our wrapper is activated, whether Mitogen's strategy runs the play
 SIDE_SETUP = {
     'core': ('jobs_core.yml', False, False),
     'mitogen': ('jobs_core.yml', False, True),
     'ours-loop': ('jobs_ours_loop.yml', True, False),
     'ours': ('jobs_ours.yml', False, False),
+    'ours-wait': ('jobs_ours_wait.yml', False, False),
+    'ours-queue': ('jobs_ours_queue.yml', False, False),
+    'ours-modules': ('jobs_ours.yml', False, False),
+    'ours-0.1': ('jobs_ours_0_1.yml', False, False),
 }
+# Extra variables of a side: what it turns off.
+SIDE_VARS = {'ours-modules': {'parallel_jobs_direct': False}, 'ours-0.1': {'parallel_jobs_direct': False}}
+FLEET_SIDES = ('core', 'mitogen', 'ours', 'ours-wait')
+# What each change bought: ours against itself without it, in the fleet scenarios that the issue names.
+ABLATION_SIDES = ('ours-modules', 'ours-0.1')
+LOGIN_USER = 'pjbench'
 SEED_SIDES = ('core', 'mitogen')
 # Sides that launch with one task per job take 5 to 100 times as long as the others: they run --repeat-slow times
 # (default 1), the others --repeat times (default 3), so that the close contest (Mitogen against ours) gets the
@@ -65,7 +85,7 @@ SLOW_SIDES = ('core', 'ours-loop')
 SCENARIO_2_3_SIDES = ('core', 'mitogen', 'ours')
 
 # Figures measured with Mitogen before this benchmark existed (issue 7), shown next to ours for reference.
-MITOGEN_REFERENCE = {'one50': 4.5, 'hosts20': 5.6, 'shuf50': 11.9}
+MITOGEN_REFERENCE = {'one50': 4.5, 'shuf50': 11.9}
 
 METRICS = {
     'launch': 'launch (s)',
@@ -73,6 +93,8 @@ METRICS = {
     'total': 'total (s)',
     'ideal': 'ideal: longest job (s)',
     'total_over_ideal': 'total / ideal',
+    'floor': 'floor (s)',
+    'total_over_floor': 'total / floor',
     'launch_per_job': 'launch per job (s)',
     'lag_mean': 'detection lag, mean (s)',
     'lag_max': 'detection lag, max (s)',
@@ -87,7 +109,7 @@ METRICS = {
     'read_result_s': 'time to read the finished result (s)',
     'kill_to_lost_s': 'kill to reported lost (s)',
 }
-NO_RATIO = ('ideal',)
+NO_RATIO = ('ideal', 'floor')
 
 
 def _shuffled(values: list, seed: int = 7) -> list:
@@ -98,10 +120,17 @@ def _shuffled(values: list, seed: int = 7) -> list:
 
 def scenarios(quick: bool) -> dict:
     """Every scenario: kind, description and size. ``--quick`` keeps the names with tiny sizes, for smoke tests."""
-    def jobs(description, durations, hosts=1, forks=5, group='1', sides=SIDES, aliases=False, base=None):
+    def jobs(description, durations, hosts=1, forks=5, group='1', sides=None, base=None):
+        if sides is None:
+            sides = SIDES[:4] if group == '1' else SCENARIO_2_3_SIDES
         return {'kind': 'jobs', 'description': description, 'durations': durations, 'hosts': hosts, 'forks': forks,
-                'group': group, 'sides': list(sides if group == '1' or group == '6' else SCENARIO_2_3_SIDES),
-                'aliases': aliases, 'extrapolate_from': base}
+                'group': group, 'sides': list(sides), 'extrapolate_from': base}
+
+    def fleet(hosts, per_host, forks, core=True, ablation=False, base=None):
+        sides = [side for side in FLEET_SIDES if core or side != 'core'] + list(ABLATION_SIDES if ablation else ())
+        return dict(jobs('%d job%s of 2 s on each of %d host%s (forks %d)' % (
+            per_host, 's' if per_host > 1 else '', hosts, 's' if hosts > 1 else '', forks), [2] * per_host,
+            hosts=hosts, forks=forks, group='fleet', sides=sides, base=base), floor=True)
 
     if quick:
         return {
@@ -111,16 +140,16 @@ def scenarios(quick: bool) -> dict:
             'asc10': jobs('QUICK: 3 jobs of 1..3 s, ascending', [1, 2, 3], group='2'),
             'desc10': jobs('QUICK: 3 jobs of 3..1 s, descending', [3, 2, 1], group='2'),
             'shuf50': jobs('QUICK: 6 jobs of 1..3 s, shuffled', _shuffled([1, 2, 3] * 2), group='2'),
-            'hosts20': jobs('QUICK: 2 jobs of 2 s on each of 3 hosts (forks 3)', [2] * 2, hosts=3, forks=3,
-                            group='3'),
+            'hosts1x1': fleet(1, 1, 20),
+            'hosts3x2': fleet(3, 2, 3, ablation=True),
+            'hosts6x2': fleet(6, 2, 6, core=False, base='hosts3x2'),
             'output': {'kind': 'output', 'description': 'QUICK: one job whose module prints about 5 MB',
                        'megabytes': 5, 'sides': ['core', 'ours']},
             'lost': {'kind': 'lost', 'description': 'a job whose supervisor is SIGKILLed mid-run', 'sides': ['ours']},
             'scale500': jobs('QUICK: 20 jobs of 2 s on one host', [2] * 20, group='6', sides=['ours'],
                              base='one50'),
-            'scale100h': jobs('QUICK: 2 jobs of 2 s on each of 6 inventory hosts over 3 sshd addresses (forks 6)',
-                              [2] * 2, hosts=6, forks=6, group='6', sides=['ours'], aliases=True,
-                              base='hosts20'),
+            'queue200': dict(jobs('QUICK: 12 jobs of 0.5 s on one host, at most 4 at a time', [0.5] * 12,
+                                  group='queue', sides=['ours-queue']), max_running=4),
         }
     return {
         'one1': jobs('1 job of 2 s on one host', [2]),
@@ -130,13 +159,22 @@ def scenarios(quick: bool) -> dict:
         'desc10': jobs('10 jobs of 10..1 s on one host, descending', list(range(10, 0, -1)), group='2'),
         'shuf50': jobs('50 jobs of 1..10 s on one host, shuffled (fixed seed)', _shuffled(list(range(1, 11)) * 5),
                        group='2'),
-        'hosts20': jobs('5 jobs of 2 s on each of 20 hosts (forks 20)', [2] * 5, hosts=20, forks=20, group='3'),
+        'hosts1x1': fleet(1, 1, 20),
+        'hosts1x5': fleet(1, 5, 20),
+        'hosts1x10': fleet(1, 10, 20),
+        'hosts20x1': fleet(20, 1, 20),
+        'hosts20x5': fleet(20, 5, 20, ablation=True),
+        'hosts20x10': fleet(20, 10, 20),
+        'hosts100x1': fleet(100, 1, 50),
+        # Core's seed pattern at 500 and 1000 launches: extrapolated from 100 hosts x 1 of the same run.
+        'hosts100x5': fleet(100, 5, 50, core=False, base='hosts100x1'),
+        'hosts100x10': fleet(100, 10, 50, core=False, ablation=True, base='hosts100x1'),
         'output': {'kind': 'output', 'description': 'one job whose module prints about 200 MB (slurp of a 150 MB file)',
                    'megabytes': 200, 'sides': ['core', 'ours']},
         'lost': {'kind': 'lost', 'description': 'a job whose supervisor is SIGKILLed mid-run', 'sides': ['ours']},
         'scale500': jobs('500 jobs of 2 s on one host', [2] * 500, group='6', sides=['ours'], base='one50'),
-        'scale100h': jobs('10 jobs of 2 s on each of 100 inventory hosts over 20 sshd addresses (forks 50)', [2] * 10,
-                          hosts=100, forks=50, group='6', sides=['ours'], aliases=True, base='hosts20'),
+        'queue200': dict(jobs('200 jobs of 0.5 s on one host, at most 8 at a time (async_start max_running)',
+                              [0.5] * 200, group='queue', sides=['ours-queue']), max_running=8),
     }
 
 
@@ -201,6 +239,8 @@ class Runner:
         })
         if mitogen:
             env.update(mitogen_env())
+        # Every play starts cold: no ssh master left open by the one before, whichever side ran it.
+        self.lab.close_ssh_masters()
         # The job list goes in a file: 500 jobs are too long for a readable command line.
         extra_file = self.workdir / 'extra_vars.json'
         extra_file.write_text(json.dumps(extra))
@@ -215,6 +255,13 @@ class Runner:
         return timings
 
 
+def ideal_seconds(durations: list, max_running: int | None = None) -> float:
+    """The least time the jobs take: the longest, or with at most ``max_running`` at once, the rounds it takes."""
+    if not max_running:
+        return float(max(durations))
+    return float(sum(sorted(durations, reverse=True)[::max_running]))
+
+
 def _phase(timings: dict, name: str) -> dict:
     for task in timings['tasks']:
         if task['name'] == name and task['results']:
@@ -226,13 +273,28 @@ def _per_host_max(counts: dict) -> int:
     return max(counts.values()) if counts else 0
 
 
-def measure_jobs(runner: Runner, side: str, hosts: list, durations: list, forks: int) -> dict:
+def measure_jobs(runner: Runner, side: str, hosts: list, durations: list, forks: int,
+                 max_running: int | None = None) -> dict:
     playbook, activate, mitogen = SIDE_SETUP[side]
     job_list = [{'name': 'job%d' % index, 'cmd': 'sleep %s' % duration} for index, duration in enumerate(durations)]
-    timings = runner.playbook(playbook, hosts, {'job_list': job_list}, forks=forks, activate=activate, mitogen=mitogen)
-    launch, wait = _phase(timings, 'Launch'), _phase(timings, 'Wait')
+    extra = dict(SIDE_VARS.get(side, {}), job_list=job_list)
+    if max_running:
+        extra['max_running'] = max_running
+    timings = runner.playbook(playbook, hosts, extra, forks=forks, activate=activate, mitogen=mitogen)
+    combined = any(task['name'] == 'Launch and wait' for task in timings['tasks'])
+    if combined:
+        # One task starts and waits (ours-wait): it is the launch and the wait.
+        launch = wait = _phase(timings, 'Launch and wait')
+    else:
+        launch, wait = _phase(timings, 'Launch'), _phase(timings, 'Wait')
     launch_end = max(result['time'] for result in launch['results'])
     wait_end = max(result['time'] for result in wait['results'])
+    cleanup_runs = {}
+    if any(task['name'] == 'Cleanup' for task in timings['tasks']):
+        # A cleanup of its own (side ours-0.1) belongs to the wait: the files are not gone before it ends.
+        cleanup = _phase(timings, 'Cleanup')
+        wait_end = max(result['time'] for result in cleanup['results'])
+        cleanup_runs = {result['host']: 1 for result in cleanup['results']}
 
     # Module runs in the launch: one per loop item, or one async_start run per host.
     launch_runs = {}
@@ -264,19 +326,21 @@ def measure_jobs(runner: Runner, side: str, hosts: list, durations: list, forks:
                 ended = max(_epoch(job['end']) if job.get('end') else job['ended_at'], wait['start'])
                 lags.append((job['noticed'] or result['time']) - ended)
                 result_lags.append(result['time'] - ended)
-            # The wait's windows, plus the one run that removes the collected jobs' files.
-            wait_runs[result['host']] = result['rounds'] + 1
+            # The wait's windows (the last one collects the jobs), plus a cleanup run of its own if there is one;
+            # started with wait, the first window ran in the launch's run.
+            wait_runs[result['host']] = result['rounds'] + cleanup_runs.get(result['host'], 0) - (1 if combined else 0)
     if bad or len(lags) != len(hosts) * len(durations):
         raise RuntimeError('%d of %d jobs did not finish cleanly: %s' % (
             len(hosts) * len(durations) - len(lags), len(hosts) * len(durations), json.dumps(bad[:3])))
     spawns = timings['spawns']
     total = wait_end - launch['start']
+    ideal = ideal_seconds(durations, max_running)
     return {
         'launch': launch_end - launch['start'],
         'wait': wait_end - wait['start'],
         'total': total,
-        'ideal': float(max(durations)),
-        'total_over_ideal': total / max(durations),
+        'ideal': ideal,
+        'total_over_ideal': total / ideal,
         'launch_per_job': (launch_end - launch['start']) / (len(hosts) * len(durations)),
         'lag_mean': statistics.mean(lags),
         'lag_max': max(lags),
@@ -342,6 +406,29 @@ def measure_lost(runner: Runner, host: str) -> dict:
     if state != 'lost':
         raise RuntimeError('the killed job read %r, not lost' % state)
     return {'kill_to_lost_s': wait['results'][0]['time'] - kill['results'][0]['time']}
+
+
+def measure_floor(runner: Runner, lab: SshLab, host_counts: list, forks: dict) -> dict:
+    """The parts of every scenario's floor (see benchmarks/floors.py), measured on this lab now."""
+    names = [host.name for host in lab.hosts]
+
+    def probe(hosts: int) -> None:
+        runner.playbook('floor_probe.yml', names[:hosts], {}, forks=forks.get(hosts, max(forks.values())))
+
+    points = floors.measure_probe_cpu(probe, host_counts)
+    measured = {
+        'connect_s': floors.measure_connect(lab, lab.hosts[0]),
+        'probe_cpu_s': {str(hosts): cpu for hosts, cpu in points.items()},
+        'cpu_per_host_s': floors.slope(points) if len(points) > 1 else points[1],
+        'cores': os.cpu_count(),
+    }
+    measured['payload_cpu_ms'] = floors.payload_cpu_ms(lab.collection_dir.parent.parent.parent, target_python())
+    return measured
+
+
+def scenario_floor(floor: dict, scenario: dict) -> float:
+    return floors.floor_seconds(float(max(scenario['durations'])), floor['connect_s'], scenario['hosts'],
+                                floor['cpu_per_host_s'], floor['cores'])
 
 
 # -- summaries -----------------------------------------------------------------
@@ -443,7 +530,7 @@ def targets(report: dict) -> list:
         return _median(report, name, side, key)
 
     ahead = []
-    for name in ('one1', 'one10', 'one50', 'asc10', 'desc10', 'shuf50', 'hosts20'):
+    for name in ('one1', 'one10', 'one50', 'asc10', 'desc10', 'shuf50'):
         ours, theirs = med(name, 'ours', 'total'), med(name, 'mitogen', 'total')
         if ours is not None and theirs is not None:
             ahead.append((name, ours, theirs))
@@ -481,7 +568,7 @@ def targets(report: dict) -> list:
                   None if lag is None else lag <= 0.2))
     runs = {side: med('one50', side, 'module_runs_wait_per_host') for side in ('ours-loop', 'ours')}
     runs = {side: value for side, value in runs.items() if value is not None}
-    found.append(('one50: module runs during the wait <= 3 per host (async_wait rounds + the cleanup run)',
+    found.append(('one50: module runs during the wait <= 3 per host (async_wait windows, the last one collecting)',
                   ', '.join('%s %d' % item for item in runs.items()) or 'not measured',
                   all(value <= 3 for value in runs.values()) if runs else None))
     ratio = med('one50', 'ours', 'total_over_ideal')
@@ -489,8 +576,37 @@ def targets(report: dict) -> list:
                   'not measured' if ratio is None else '%.2f s = %.2fx ideal (%.0f s)' % (
                       med('one50', 'ours', 'total'), ratio, med('one50', 'ours', 'ideal')),
                   None if ratio is None else ratio <= 1.5))
-    core_total, ours_total = med('hosts20', 'core', 'total'), med('hosts20', 'ours', 'total')
-    found.append(('hosts20: total >= 10x faster than core',
+    fleet = [(name, med(name, 'ours', 'total'), med(name, 'mitogen', 'total')) for name, scenario in
+             report['scenarios'].items() if scenario.get('group') == 'fleet']
+    fleet = [(name, ours, theirs) for name, ours, theirs in fleet if ours is not None and theirs is not None]
+    found.append(('fleet: ours ahead of Mitogen at every host count and jobs per host',
+                  '; '.join('%s: %.2f s vs %.2f s (%.2fx)' % (name, ours, theirs, theirs / ours)
+                            for name, ours, theirs in fleet) or 'not measured',
+                  all(ours < theirs for _name, ours, theirs in fleet) if fleet else None))
+    for name, bound in (('hosts20x5', 1.3), ('hosts100x10', 2.0), ('one50', 1.1)):
+        ratio, floor = med(name, 'ours', 'total_over_floor'), med(name, 'ours', 'floor')
+        found.append(('%s: ours <= %.1fx the floor' % (name, bound),
+                      'not measured' if ratio is None else '%.2f s = %.2fx the floor (%.2f s)' % (
+                          med(name, 'ours', 'total'), ratio, floor), None if ratio is None else ratio <= bound))
+    runs = {}
+    for name, scenario in report['scenarios'].items():
+        if scenario.get('group') == 'fleet' and med(name, 'ours', 'total') is not None:
+            runs[name] = med(name, 'ours', 'module_runs_launch_per_host') + med(name, 'ours', 'module_runs_wait_per_host')
+    found.append(('fleet: runs per host for start + wait = 2', ', '.join('%s %g' % item for item in runs.items())
+                  or 'not measured', all(value <= 2 for value in runs.values()) if runs else None))
+    payload = (report.get('floor') or {}).get('payload_cpu_ms')
+    found.append(('target CPU per direct run <= 60 ms', 'not measured' if not payload else
+                  ', '.join('%s %.0f ms' % item for item in payload.items()),
+                  None if not payload else max(value for key, value in payload.items() if key != 'bare_interpreter')
+                  <= 60))
+    queue_total, queue_ideal = med('queue200', 'ours-queue', 'total'), med('queue200', 'ours-queue', 'ideal')
+    found.append(('queue200: a queue of 200 jobs, 8 at a time, within 1.2x its ideal (the rounds it takes)',
+                  'not measured' if queue_total is None else '%.2f s for an ideal of %.1f s (%.2fx): %.1f jobs/s' % (
+                      queue_total, queue_ideal, queue_total / queue_ideal,
+                      len(report['scenarios']['queue200']['durations']) / queue_total),
+                  None if queue_total is None else queue_total <= 1.2 * queue_ideal))
+    core_total, ours_total = med('hosts20x5', 'core', 'total'), med('hosts20x5', 'ours', 'total')
+    found.append(('hosts20x5: total >= 10x faster than core',
                   'not measured' if core_total is None or not ours_total else 'core %.2f s / ours %.2f s = %.1fx' % (
                       core_total, ours_total, core_total / ours_total),
                   None if core_total is None or not ours_total else core_total / ours_total >= 10))
@@ -546,8 +662,22 @@ def write_markdown(report: dict, path: Path) -> None:
         "- **mitogen**: the same seed pattern under Mitogen's `mitogen_linear` strategy (one ssh per host per run,",
         '  every module run multiplexed over it, so its spawns stay at one per host).',
         '- **ours-loop**: the same launch loop, through our activated wrapper, then one `parallel.jobs.async_wait`.',
-        '- **ours**: `parallel.jobs.async_start` (all of a host\'s jobs in one module run), then one',
-        '  `parallel.jobs.async_wait`.', '',
+        '- **ours**: `parallel.jobs.async_start` (all of a host\'s jobs in one run), then one',
+        '  `parallel.jobs.async_wait` (its last window collects the jobs). Both send the collection\'s job code on',
+        "  the target interpreter's stdin (direct runs: no AnsiballZ, no AnsibleModule).",
+        '- **ours-modules**: ours with `parallel_jobs_direct=false`: every run an AnsiballZ module run.',
+        '- **ours-0.1**: ours as release 0.1.0 ran: module runs, and the cleanup in a run of its own after the wait',
+        '  (`cleanup: false`, then `async_status` `mode: cleanup`). ours-modules and ours-0.1 show what direct runs',
+        '  and collecting in the last window each bought.', '',
+        'Every play logs in as the same neutral user (`/bin/sh`, an empty home, so no login shell start-up is paid',
+        "per ssh session: root's `.bashrc` on this machine runs `pyenv init`), on one sshd per host address",
+        '(127.0.0.11 and up, 100 addresses for 100 hosts), and starts cold: the ssh master connections of the',
+        'play before are closed first, whichever side ran it; Mitogen opens its own connections.', '',
+        '**Floor** (benchmarks/floors.py, measured in the same run): longest job + one cold ssh connect + hosts x',
+        'the CPU per host of the least any side must do / cores. That least is a probe play of two tasks (start,',
+        'collect), each one `raw` command running a bare target interpreter; its CPU per host is the slope of the',
+        "whole machine's busy CPU over probe plays on 1 and on H hosts (controller and targets share the machine),",
+        "so ansible-playbook's start-up is left out. total / floor is how far a side is from it.", '',
         'Phases come from the play\'s own task timings (a callback plugin): launch is from the start of the launch',
         'task to its last result, wait from the start of the wait task to its last result, total from the start of',
         'the launch to the end of the wait; ideal is the longest job. The wait includes what the jobs still had to',
@@ -567,6 +697,13 @@ def write_markdown(report: dict, path: Path) -> None:
     ]
     if report.get('options'):
         lines.append('- Options: %s' % report['options'])
+    floor = report.get('floor')
+    if floor:
+        lines.append('- Floor parts: cold ssh connect %.3f s; CPU per host %.3f s (probe CPU by hosts: %s); %d cores' % (
+            floor['connect_s'], floor['cpu_per_host_s'],
+            ', '.join('%s: %.2f s' % item for item in floor['probe_cpu_s'].items()), floor['cores']))
+        lines.append('- Target CPU of one direct run (this machine, median): %s' % ', '.join(
+            '%s %.0f ms' % (key.replace('_', ' '), value) for key, value in floor['payload_cpu_ms'].items()))
     for note in report.get('notes', []):
         lines.append('- Note: %s' % note)
     lines.append('')
@@ -620,13 +757,14 @@ def _short(metrics: dict) -> str:
 
 def run_scenarios(report: dict, catalogue: dict, chosen: list, options, workdir: Path, lab_size: int, repeat: int,
                   repeat_slow: int) -> None:
-    with SshLab(lab_size, workdir=str(workdir / 'lab')) as lab:
+    with SshLab(lab_size, workdir=str(workdir / 'lab'), login_user=LOGIN_USER) as lab:
         lab_names = [host.name for host in lab.hosts]
-        if any(catalogue[name].get('aliases') for name in chosen):
-            count = max(catalogue[name]['hosts'] for name in chosen if catalogue[name].get('aliases'))
-            lab.write_inventory(aliases={'alias%03d' % (index + 1): lab_names[index % len(lab_names)]
-                                         for index in range(count)})
         runner = Runner(lab, workdir)
+        jobs_scenarios = [catalogue[name] for name in chosen if catalogue[name]['kind'] == 'jobs']
+        if jobs_scenarios and not options.no_floor:
+            report['floor'] = measure_floor(runner, lab, sorted({scenario['hosts'] for scenario in jobs_scenarios}),
+                                            {scenario['hosts']: scenario['forks'] for scenario in jobs_scenarios})
+            print('floor: %s' % json.dumps(report['floor']), flush=True)
         for name in chosen:
             scenario = dict(catalogue[name])
             sides = list(scenario['sides'])
@@ -637,8 +775,7 @@ def run_scenarios(report: dict, catalogue: dict, chosen: list, options, workdir:
                 sides.remove('mitogen')
             samples = {side: [] for side in sides}
             if scenario['kind'] == 'jobs':
-                hosts = (['alias%03d' % (index + 1) for index in range(scenario['hosts'])] if scenario['aliases']
-                         else lab_names[:scenario['hosts']])
+                hosts = lab_names[:scenario['hosts']]
                 rounds = repeat_slow if name.startswith('scale') else repeat
             else:
                 rounds = options.repeat_output if scenario['kind'] == 'output' and not options.quick else \
@@ -651,7 +788,8 @@ def run_scenarios(report: dict, catalogue: dict, chosen: list, options, workdir:
                     started = time.monotonic()
                     try:
                         if scenario['kind'] == 'jobs':
-                            sample = measure_jobs(runner, side, hosts, scenario['durations'], scenario['forks'])
+                            sample = measure_jobs(runner, side, hosts, scenario['durations'], scenario['forks'],
+                                                  scenario.get('max_running'))
                         elif scenario['kind'] == 'output':
                             sample = measure_big_output(runner, side, lab_names[0], scenario['megabytes'])
                         else:
@@ -661,10 +799,15 @@ def run_scenarios(report: dict, catalogue: dict, chosen: list, options, workdir:
                                                  'error': '%s: %s' % (type(exc).__name__, exc)})
                         print('%s %s [%d/%d] FAILED: %s' % (name, side, repetition + 1, rounds, exc), flush=True)
                         continue
+                    if report.get('floor') and scenario['kind'] == 'jobs' and not scenario.get('max_running'):
+                        sample['floor'] = scenario_floor(report['floor'], scenario)
+                        sample['total_over_floor'] = sample['total'] / sample['floor']
                     samples[side].append(sample)
                     print('%s %s [%d/%d] (%.0f s): %s' % (name, side, repetition + 1, rounds,
                                                           time.monotonic() - started, _short(sample)), flush=True)
             entry = {key: value for key, value in scenario.items() if key != 'sides'}
+            if report.get('floor') and scenario['kind'] == 'jobs' and not scenario.get('max_running'):
+                entry['floor_s'] = scenario_floor(report['floor'], scenario)
             entry['sides'] = {side: {'n': len(values), 'samples': values, 'summary': summarize(values)}
                               for side, values in samples.items() if values}
             report['scenarios'][name] = entry
@@ -683,6 +826,7 @@ def main() -> int:
     parser.add_argument('--repeat-output', type=int, default=1, help='repetitions of the output scenario (default 1)')
     parser.add_argument('--only', nargs='+', choices=all_names, help='scenarios to run (default: all)')
     parser.add_argument('--sides', nargs='+', choices=SIDES, help='sides to run where they apply (default: all)')
+    parser.add_argument('--no-floor', action='store_true', help='do not measure the floor (faster partial runs)')
     parser.add_argument('--scale-core', action='store_true',
                         help="measure core's side in the scale scenarios too, instead of extrapolating it")
     parser.add_argument('--markdown', type=Path, help='where to write the Markdown (default: docs/benchmarks.md, '
@@ -720,7 +864,7 @@ def main() -> int:
     if mitogen_env() is None:
         report['notes'].append('Mitogen is not installed in this interpreter: its side was skipped '
                                '(scripts/bench.sh runs on .venv-bench, which has it)')
-    lab_size = 3 if options.quick else 20
+    lab_size = max(catalogue[name].get('hosts', 1) for name in chosen)
     workdir = Path(tempfile.mkdtemp(prefix='pj-bench-'))
     began = time.monotonic()
     try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -43,6 +44,15 @@ def wait_for_port(address: str, port: int, timeout: float = 15.0) -> None:
         except OSError:
             time.sleep(0.05)
     raise RuntimeError('sshd on %s:%d did not come up' % (address, port))
+
+
+def child_pids(pid: int) -> list:
+    """The pids of ``pid``'s children (its main thread's), from /proc."""
+    try:
+        with open('/proc/%d/task/%d/children' % (pid, pid)) as handle:
+            return [int(child) for child in handle.read().split()]
+    except OSError:
+        return []
 
 
 def target_python() -> str:
@@ -80,9 +90,12 @@ class SshLab:
     """Start with ``SshLab(n).start()``; stop with ``.stop()`` (by pid). Usable as a context manager."""
 
     def __init__(self, count: int = 3, names: list | None = None, first_address: int = 11,
-                 workdir: str | None = None, install: bool = True):
+                 workdir: str | None = None, install: bool = True, login_user: str | None = None):
         self.names = names or ['host%d' % (i + 1) for i in range(count)]
         self.first_address = first_address
+        # None: log in as root (the tests). A name: log in as that user, made with /bin/sh and an empty home,
+        # so that no login shell start-up (root's .bashrc here runs pyenv init) is paid per ssh session.
+        self.login_user = login_user
         self.dir = Path(workdir or tempfile.mkdtemp(prefix='pj-lab-'))
         self.install = install
         self.hosts: list[Host] = []
@@ -109,6 +122,10 @@ class SshLab:
                            check=True)
         shutil.copy(str(self.key) + '.pub', self.dir / 'authorized_keys')
         os.chmod(self.dir / 'authorized_keys', 0o644)
+        if self.login_user:
+            ensure_neutral_user(self.login_user)
+            # sshd reads authorized_keys as the user logging in.
+            os.chmod(self.dir, 0o711)
         self.port = free_port()
         try:
             for index, name in enumerate(self.names):
@@ -149,6 +166,22 @@ class SshLab:
         log.close()
         return Host(name, address, self.port, process)
 
+    def take_down(self, host: Host) -> None:
+        """An outage of ``host``: its ssh sessions and its listener end, by pid (the sessions first, since
+        they outlive the listener)."""
+        for pid in child_pids(host.process.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        host.process.kill()
+        host.process.wait()
+
+    def bring_up(self, host: Host) -> None:
+        """Start ``host``'s sshd again after ``take_down``, on the same address, port and keys."""
+        host.process = self._start_host(host.name, host.address).process
+        wait_for_port(host.address, host.port)
+
     def stop(self) -> None:
         for host in self.hosts:
             if host.process.poll() is None:
@@ -182,7 +215,7 @@ class SshLab:
             lines.append('')
             lines.append('[%s]' % group)
             lines.extend(members)
-        lines.extend(['', '[all:vars]', 'ansible_user=root',
+        lines.extend(['', '[all:vars]', 'ansible_user=%s' % (self.login_user or 'root'),
                       'ansible_ssh_private_key_file=%s' % self.key,
                       'ansible_python_interpreter=%s' % target_python()])
         for key, value in (extra_vars or {}).items():
@@ -217,6 +250,18 @@ class SshLab:
         env.update({key: str(value) for key, value in extra.items()})
         return env
 
+    def close_ssh_masters(self) -> None:
+        """Close every ssh master connection the lab's plays left open, so that the next play starts cold."""
+        control_dir = self.dir / 'cp'
+        if not control_dir.is_dir():
+            return
+        for socket_path in control_dir.iterdir():
+            subprocess.run(['ssh', '-o', 'ControlPath=%s' % socket_path, '-O', 'exit', 'lab'],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                           timeout=30, check=False)
+            if socket_path.exists():
+                socket_path.unlink()
+
     def playbook(self, playbook, *args, activate: bool = True, env: dict | None = None, check: bool = False,
                  timeout: float = 900) -> subprocess.CompletedProcess:
         """Run ansible-playbook against the lab and return the finished process (output captured)."""
@@ -228,6 +273,28 @@ class SshLab:
         if check and proc.returncode != 0:
             raise AssertionError('ansible-playbook %s failed (rc=%d):\n%s' % (playbook, proc.returncode, proc.stdout))
         return proc
+
+
+NEUTRAL_HOME_ROOT = Path('/var/lib/parallel-jobs-lab')
+
+
+def ensure_neutral_user(name: str) -> Path:
+    """A login user whose ssh sessions start nothing: /bin/sh, an empty private home. Returns the home."""
+    home = NEUTRAL_HOME_ROOT / name
+    if subprocess.run(['id', '-u', name], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                      check=False).returncode != 0:
+        NEUTRAL_HOME_ROOT.mkdir(mode=0o755, parents=True, exist_ok=True)
+        subprocess.run(['useradd', '--system', '--no-create-home', '--home-dir', str(home), '--shell', '/bin/sh',
+                        name], check=True)
+    entry = pwd.getpwnam(name)
+    if entry.pw_shell != '/bin/sh' or entry.pw_dir != str(home):
+        raise RuntimeError('user %s exists with shell %s and home %s; the lab needs /bin/sh and %s'
+                           % (name, entry.pw_shell, entry.pw_dir, home))
+    # Emptied at every start: no dot files, no jobs or remote tmp dirs of an earlier run.
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(mode=0o700, parents=True)
+    os.chown(home, entry.pw_uid, entry.pw_gid)
+    return home
 
 
 def activation_env(collection_dir: Path) -> dict:
