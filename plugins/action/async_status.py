@@ -77,7 +77,7 @@ class ActionModule(JobAction):
                 args['jids'] = [ref['jid'] for ref in refs]
                 names = {ref['jid']: ref['name'] for ref in refs if ref['name']}
                 del args['jid']
-            elif args['mode'] != 'list':
+            elif args['mode'] != 'list' and not (args['mode'] == 'cleanup' and args['older_than'] is not None):
                 raise JobInputError('one of jid or jids is required with mode=%s' % args['mode'])
         except (JobError, JobInputError) as exc:
             result.update(failed=True, msg=str(exc), ansible_job_id=args.get('jid'), started=False, finished=True)

@@ -19,12 +19,14 @@ import sys
 import time
 
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError, validate_jid
-from ansible_collections.parallel.jobs.plugins.module_utils._jobs.liveness import require_proc
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.liveness import read_proc_stat, require_proc
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import (
     GRACE_DEFAULT,
+    META_KEY,
     NOT_FOUND_MSG,
     JobState,
     JobStatus,
+    Outcome,
     count_states,
     job_entry,
     killed_lost_record,
@@ -34,6 +36,9 @@ from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import (
     JOB_DIR_DEFAULT,
     JobRemovalError,
+    file_mtime,
+    job_path,
+    list_job_ids,
     open_job_dir,
     remove_job_files,
     remove_old_collected,
@@ -45,7 +50,8 @@ from ansible_collections.parallel.jobs.plugins.module_utils._proctree import (
     session_processes,
     stop_processes,
 )
-from ansible_collections.parallel.jobs.plugins.module_utils._watch import list_jobs, watch_jobs
+from ansible_collections.parallel.jobs.plugins.module_utils._settings import RETENTION_MAX
+from ansible_collections.parallel.jobs.plugins.module_utils._watch import list_jobs, renew_leases, watch_jobs
 
 MODES = ('status', 'cleanup', 'list', 'kill')
 # How much of a running job's output so far a status read shows.
@@ -61,6 +67,7 @@ def status_argument_spec() -> dict:
         'jids': {'type': 'raw'},
         'mode': {'type': 'str', 'default': 'status', 'choices': list(MODES)},
         'force': {'type': 'bool', 'default': False},
+        'older_than': {'type': 'float'},
     }
 
 
@@ -79,12 +86,15 @@ STATUS_PRIVATE_SPEC = {
 class Request:
     """A checked async_status call on the target."""
 
-    __slots__ = ('mode', 'job_dir', 'dir_exists', 'jids', 'single', 'force', 'wait', 'poll', 'collect', 'check_mode')
+    __slots__ = ('mode', 'job_dir', 'dir_exists', 'jids', 'single', 'force', 'wait', 'poll', 'collect', 'check_mode',
+                 'older_than')
 
     def __init__(self, mode: str, job_dir: str, dir_exists: bool, jids: list, single: bool, force: bool = False,
-                 wait: float = 0.0, poll: float = 0.1, collect: bool = False, check_mode: bool = False):
+                 wait: float = 0.0, poll: float = 0.1, collect: bool = False, check_mode: bool = False,
+                 older_than: float | None = None):
         self.mode, self.job_dir, self.dir_exists, self.jids, self.single = mode, job_dir, dir_exists, jids, single
         self.force, self.wait, self.poll, self.collect, self.check_mode = force, wait, poll, collect, check_mode
+        self.older_than = older_than
 
 
 def make_request(params: dict, check_mode: bool = False) -> Request:
@@ -92,7 +102,13 @@ def make_request(params: dict, check_mode: bool = False) -> Request:
     require_proc()
     mode, single = params['mode'], params['jid'] is not None
     raw = [params['jid']] if single else params['jids']
-    if not raw and mode != 'list':
+    older_than = params.get('older_than')
+    if older_than is not None:
+        if mode != 'cleanup':
+            raise JobError('older_than is for mode=cleanup, not mode=%s' % mode)
+        if not 0 <= older_than <= RETENTION_MAX:
+            raise JobError('older_than=%s must be between 0 and %d seconds' % (older_than, RETENTION_MAX))
+    if not raw and mode != 'list' and not (mode == 'cleanup' and older_than is not None and raw is None):
         raise JobError('one of jid or jids is required with mode=%s' % mode)
     raw = raw or []
     if not isinstance(raw, list):
@@ -101,7 +117,7 @@ def make_request(params: dict, check_mode: bool = False) -> Request:
     job_dir, dir_exists = open_job_dir(params['_async_dir'] or JOB_DIR_DEFAULT)
     return Request(mode, job_dir, dir_exists, jids, single, force=params['force'], wait=params.get('_wait') or 0.0,
                    poll=max(0.01, params.get('_poll') or 0.1), collect=bool(params.get('_collect')),
-                   check_mode=check_mode)
+                   check_mode=check_mode, older_than=older_than)
 
 
 def print_job_result(result: dict) -> None:
@@ -127,10 +143,14 @@ def status_mode(request: Request) -> tuple:
         statuses, checks, noticed = watch_jobs(request.job_dir, request.jids, request.wait, request.poll)
     else:
         statuses = read_statuses(request.job_dir, request.jids, request.dir_exists)
+        if request.dir_exists and not request.check_mode:
+            renew_leases(request.job_dir, statuses)
     entries = [job_entry(status, output_tail=RUNNING_OUTPUT_TAIL) for status in statuses]
     for entry in entries:
         if entry['ansible_job_id'] in noticed:
             entry['job_noticed_at'] = noticed[entry['ansible_job_id']]
+    if any(status.state == JobState.QUEUED for status in statuses):
+        add_queue_positions(request.job_dir, entries)
     if request.collect and request.dir_exists and not request.check_mode:
         _collect(request.job_dir, statuses, entries)
     if request.single:
@@ -158,7 +178,7 @@ def list_mode(request: Request) -> tuple:
 
 def kill_mode(request: Request) -> tuple:
     statuses = read_statuses(request.job_dir, request.jids, request.dir_exists)
-    stoppable = [status.state in (JobState.RUNNING, JobState.LOST) for status in statuses]
+    stoppable = [status.state in (JobState.QUEUED, JobState.RUNNING, JobState.LOST) for status in statuses]
     # A job id that names no job (a typo) must never read as stopped.
     problems = ['%s: %s (%s)' % (status.jid, NOT_FOUND_MSG, status.reason) for status in statuses
                 if status.state == JobState.NOT_FOUND]
@@ -181,14 +201,99 @@ def kill_mode(request: Request) -> tuple:
             'counts': count_states(statuses)}, False
 
 
+def remove_expired(job_dir: str, max_age: float, now: float | None = None, jids=None, check_mode: bool = False) -> list:
+    """Remove the jobs of ``job_dir`` (or those of ``jids``) that ended at least ``max_age`` seconds ago; return
+    their ids. Never a running job, nor a lost one whose processes still run."""
+    cutoff = (time.time() if now is None else now) - max_age
+    removed = []
+    for jid in list_job_ids(job_dir) if jids is None else jids:
+        # A job file is last written when the job ends: its age is the job's time since then.
+        mtime = file_mtime(job_path(job_dir, jid))
+        if mtime is None or mtime > cutoff:
+            continue
+        status = read_job(job_dir, jid)
+        if status.state not in JobState.ENDED or _still_running(status):
+            continue
+        if not check_mode:
+            try:
+                remove_job_files(job_dir, jid)
+            except JobError:
+                continue
+        removed.append(jid)
+    return removed
+
+
+SWEEP_MARK = '.swept'
+# A directory is swept at most this often (and never more often than a tenth of its retention).
+SWEEP_INTERVAL = 3600.0
+
+
+def sweep_expired(job_dir: str, retention: int, now: float | None = None) -> list:
+    """Retention, when a job is started: remove what ended more than ``retention`` seconds ago (0: nothing), unless
+    the directory was swept in the last SWEEP_INTERVAL. A failure here never fails the start."""
+    now = time.time() if now is None else now
+    mark = os.path.join(job_dir, SWEEP_MARK)
+    if not retention or now - (file_mtime(mark) or 0.0) < min(SWEEP_INTERVAL, retention / 10.0):
+        return []
+    try:
+        os.close(os.open(mark, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600))
+        os.utime(mark, (now, now), follow_symlinks=False)
+        return remove_expired(job_dir, retention, now=now)
+    except (JobError, OSError):
+        return []
+
+
+def sweep_in_background(job_dir: str, retention: int) -> None:
+    """sweep_expired in a detached process, so that the start's reply (and its ssh session) need not wait."""
+    if not retention or time.time() - (file_mtime(os.path.join(job_dir, SWEEP_MARK)) or 0.0) < min(
+            SWEEP_INTERVAL, retention / 10.0):
+        return
+    first = os.fork()
+    if first:
+        os.waitpid(first, 0)
+        return
+    try:
+        os.setsid()
+        if os.fork() == 0:
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(devnull, fd)
+            os.closerange(3, 65536)
+            sweep_expired(job_dir, retention)
+    finally:
+        os._exit(0)
+
+
+def _cleanup_older(request: Request) -> dict:
+    """mode=cleanup with older_than: the jobs (all of the directory's, or those given) that ended that long ago."""
+    removed = remove_expired(request.job_dir, request.older_than, jids=request.jids or None,
+                             check_mode=request.check_mode) if request.dir_exists else []
+    return {'changed': bool(removed), 'erased': [job_path(request.job_dir, jid) for jid in removed],
+            'msg': '%s %d jobs that ended at least %s s ago' % ('would remove' if request.check_mode else 'removed',
+                                                                len(removed), request.older_than)}
+
+
 def _still_running(status) -> bool:
     # A lost job whose processes still run counts as running: once its record is gone, nothing could stop them.
+    # A queued job counts too: removing its record would not take it out of its queue.
     if status.state == JobState.LOST:
         return bool(lost_processes(status))
-    return status.state == JobState.RUNNING
+    return status.state in (JobState.RUNNING, JobState.QUEUED)
+
+
+def add_queue_positions(job_dir: str, entries: list) -> None:
+    """Give each queued job's entry its place in line (1: the next to start), from one listing."""
+    from ansible_collections.parallel.jobs.plugins.module_utils._queue import queue_positions
+
+    positions = queue_positions(job_dir)
+    for entry in entries:
+        if entry.get('job_state') == JobState.QUEUED and entry['ansible_job_id'] in positions:
+            entry['job_queue_position'] = positions[entry['ansible_job_id']][1]
 
 
 def cleanup_mode(request: Request) -> tuple:
+    if request.older_than is not None:
+        return _cleanup_older(request), False
     statuses = read_statuses(request.job_dir, request.jids, request.dir_exists)
     running = [status for status in statuses if _still_running(status)]
     if running and request.force and not request.check_mode:
@@ -244,6 +349,20 @@ def stop_job(job_dir: str, jid: str) -> JobStatus:
     Jobs that have ended are left as they are.
     """
     status = read_job(job_dir, jid)
+    if status.state == JobState.QUEUED:
+        from ansible_collections.parallel.jobs.plugins.module_utils._queue import withdraw
+
+        if withdraw(job_dir, jid):
+            now = time.time()
+            meta = dict(status.meta, outcome=Outcome.KILLED, ended_at=now, reason='killed while queued: it never started')
+            write_record(status.path, {'failed': True, 'killed': True, 'msg': meta['reason'], 'started': True,
+                                       'finished': True, 'ansible_job_id': jid, META_KEY: meta})
+            return read_job(job_dir, jid)
+        # The runner took it out of the queue first: it is starting; stop it once it runs.
+        deadline = time.monotonic() + KILL_SETTLE
+        while status.state == JobState.QUEUED and time.monotonic() < deadline:
+            time.sleep(0.05)
+            status = read_job(job_dir, jid)
     if status.state == JobState.RUNNING:
         supervisor = status.supervisor
         if not status.ours or supervisor is None:
@@ -253,13 +372,21 @@ def stop_job(job_dir: str, jid: str) -> JobStatus:
             os.kill(supervisor['pid'], signal.SIGTERM)
         except OSError as exc:
             raise JobError('cannot signal the supervisor of job %s (pid %s): %s' % (jid, supervisor['pid'], exc.strerror))
-        deadline = time.monotonic() + _grace(status) + KILL_SETTLE
+        settle = _grace(status) + KILL_SETTLE
+        deadline = time.monotonic() + settle
         while time.monotonic() < deadline:
             status = read_job(job_dir, jid)
             if status.ended:
                 return status
+            if (read_proc_stat(supervisor['pid']) or {}).get('state') in ('T', 't'):
+                # A stopped supervisor holds the TERM until it is resumed: the job runs on, and a kill that
+                # reported success would be a lie.
+                raise JobError('job %s is still running: its supervisor (pid %d) is stopped (SIGSTOP or a debugger) '
+                               'and cannot act on the kill until it is resumed (kill -CONT %d)'
+                               % (jid, supervisor['pid'], supervisor['pid']))
             time.sleep(0.05)
-        return status
+        raise JobError('job %s is still running: its supervisor (pid %d) did not record its end within %g s of '
+                       'the kill' % (jid, supervisor['pid'], settle))
     if status.state == JobState.LOST:
         sent = stop_processes(lambda: lost_processes(status), _grace(status))
         write_record(status.path, killed_lost_record(status, sent, time.time()))
@@ -269,7 +396,9 @@ def stop_job(job_dir: str, jid: str) -> JobStatus:
 
 def lost_processes(status: JobStatus) -> list:
     """What a lost job left running: its recorded processes and their descendants, and whatever its
-    session started after the record was last written."""
+    session started after the record was last written. Nothing, for a job of an earlier boot."""
+    if status.from_other_boot:
+        return []
     found = dict(live_processes(status.processes))
     found.update((pid, start) for pid, start in session_processes(status.session, status.job_start_time))
     return [[pid, start] for pid, start in sorted(found.items())]
@@ -282,4 +411,4 @@ def _grace(status: JobStatus) -> float:
 
 __all__ = ('MODES', 'print_job_result', 'RUNNING_OUTPUT_TAIL', 'STATUS_MUTUALLY_EXCLUSIVE', 'STATUS_PRIVATE_SPEC', 'status_argument_spec', 'Request',
            'make_request', 'run_mode', 'status_mode', 'list_mode', 'kill_mode', 'cleanup_mode', 'stop_job',
-           'lost_processes')
+           'lost_processes', 'remove_expired', 'sweep_expired', 'sweep_in_background')

@@ -32,14 +32,9 @@ def status(request: dict) -> dict:
 
 def start(request: dict) -> dict:
     """What ``parallel.jobs.async_launch`` returns for the same plan."""
-    from ansible_collections.parallel.jobs.plugins.module_utils._jobs.liveness import require_proc
-    from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import ensure_job_dir, expand_job_dir
-    from ansible_collections.parallel.jobs.plugins.module_utils._launch import launch
+    from ansible_collections.parallel.jobs.plugins.module_utils._launch import start_jobs
 
-    require_proc()
-    job_dir = ensure_job_dir(expand_job_dir(request['async_dir']))
-    entries = launch(job_dir, request['plan'])
-    return {'changed': any(entry.get('started') for entry in entries), 'jobs': entries, 'job_dir': job_dir}
+    return start_jobs(request['async_dir'], request['plan'])
 
 
 OPERATIONS = {'status': status, 'start': start}

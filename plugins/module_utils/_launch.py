@@ -30,9 +30,13 @@ from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import
     JobMeta,
     Outcome,
     final_record,
+    running_record,
 )
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.liveness import read_boot_id, require_proc
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import (
+    ensure_job_dir,
     expand_home,
+    expand_job_dir,
     home_dir,
     job_exists,
     job_path,
@@ -133,7 +137,7 @@ def prepare(plan: dict) -> list:
         cwd = resolve_dir(job['chdir'], home) if job.get('chdir') else None
         if cwd:
             check_dir(entry_label(index, job['name']), cwd)
-        item = {'job': job, 'cwd': cwd, 'skip': None}
+        item = {'job': job, 'cwd': cwd, 'skip': None, 'lease': plan.get('lease')}
         if job['kind'] == JobKind.COMMAND:
             item['skip'] = skip_reason(job, cwd or home)
         else:
@@ -166,7 +170,8 @@ def _record_skipped(job_dir: str, jid: str, job: dict, reason: str) -> float:
 def _job_spec(job_dir: str, jid: str, item: dict) -> JobSpec:
     job = item['job']
     common = {'job_dir': job_dir, 'jid': jid, 'kind': job['kind'], 'time_limit': job['timeout'], 'grace': job['grace'],
-              'name': job['name'], 'cwd': item['cwd'], 'env': job.get('environment') or None}
+              'name': job['name'], 'cwd': item['cwd'], 'env': job.get('environment') or None,
+              'lease': item.get('lease')}
     if job['kind'] == JobKind.COMMAND:
         program = find_program(job['argv'][0], (common['env'] or {}).get('PATH', os.environ.get('PATH')))
         if program is None:
@@ -229,10 +234,13 @@ def launch(job_dir: str, plan: dict) -> list:
     """Check all jobs of ``plan``, then start them; return one entry per job, in order.
 
     All supervisors are forked first and confirmed afterwards, so they set up
-    (job file written and synced, job spawned) side by side.
+    (job file written and synced, job spawned) side by side. With a ``queue``
+    in the plan (``name``, ``max_running``) the jobs are queued instead.
     """
     entries = []
     prepared = prepare(plan)
+    if plan.get('queue'):
+        return queue_jobs(job_dir, prepared, plan['queue']['name'], plan['queue']['max_running'])
     # In rounds, so that the launcher never holds more reply pipes than a default descriptor limit allows.
     for first in range(0, len(prepared), LAUNCH_ROUND):
         pending = [begin_one(job_dir, item) for item in prepared[first:first + LAUNCH_ROUND]]
@@ -240,5 +248,87 @@ def launch(job_dir: str, plan: dict) -> list:
     return entries
 
 
+def queue_jobs(job_dir: str, prepared: list, queue: str, max_running: int) -> list:
+    """Give every prepared job its id and a queued record, and hand them to the queue's runner (``_queue``)."""
+    from ansible_collections.parallel.jobs.plugins.module_utils import _queue
+
+    _queue.check_queue_name(queue)
+    for index, item in enumerate(prepared):
+        job = item['job']
+        if job['kind'] == JobKind.COMMAND and not item['skip']:
+            # Checked now, before any job is queued: a queued job must not fail later for a typo.
+            env_path = (job.get('environment') or {}).get('PATH', os.environ.get('PATH'))
+            if find_program(job['argv'][0], env_path) is None:
+                raise LaunchError('%s: %s: command not found' % (entry_label(index, job['name']), job['argv'][0]))
+    entries, items = [], []
+    now = time.time()
+    for item in prepared:
+        job = item['job']
+        jid = _new_jid(job_dir)
+        entry = {'name': job['name'], 'ansible_job_id': jid, 'results_file': job_path(job_dir, jid)}
+        entries.append(entry)
+        if item['skip']:
+            entry.update(started=True, started_at=_record_skipped(job_dir, jid, job, item['skip']), skipped_run=True)
+            continue
+        meta = JobMeta(kind=job['kind'], name=job['name'], cmd=job.get('cmd'), module=job.get('module'),
+                       time_limit=job['timeout'], grace=job['grace'], boot_id=read_boot_id(), queue=queue,
+                       queued_at=now)
+        items.append((jid, running_record(jid, job_path(job_dir, jid), meta), item))
+        entry.update(started=True, queued=True, queue=queue)
+    _queue.enqueue(job_dir, queue, max_running, items)
+    return entries
+
+
+def start_queued(job_dir: str, jid: str, item: dict, queue: str) -> dict | None:
+    """Start a job the queue's runner took out of the queue; return its supervisor's identity (None: it did not
+    start, and its record says why)."""
+    try:
+        spec = _job_spec(job_dir, jid, item)
+        spec.queue = queue
+        confirm_start(begin_start(spec))
+    except (JobError, OSError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        now = time.time()
+        job = item['job']
+        meta = JobMeta(kind=job['kind'], name=job['name'], cmd=job.get('cmd'), module=job.get('module'),
+                       started_at=now, ended_at=now, outcome=Outcome.COMPLETED)
+        write_record(job_path(job_dir, jid), final_record({'failed': True, 'msg': 'job %s did not start: %s' % (
+            job['name'], reason)}, jid, meta))
+        return None
+    from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import read_status
+
+    return read_status(job_dir, jid).supervisor
+
+
+def start_jobs(async_dir: str, plan: dict) -> dict:
+    """async_start's whole target side, for the module and the direct run alike.
+
+    Starts the plan's jobs in ``async_dir`` and removes the jobs there that
+    ended more than the plan's ``retention`` seconds ago; if the plan has a ``watch``
+    (``window``, ``poll``, ``collect``: async_start's ``wait``), reads the jobs
+    that started in the same run until they end or the window passes, as
+    async_wait's first window would, so a start that waits costs one run.
+    """
+    require_proc()
+    job_dir = ensure_job_dir(expand_job_dir(async_dir))
+    entries = launch(job_dir, plan)
+    result = {'changed': any(entry.get('started') for entry in entries), 'jobs': entries, 'job_dir': job_dir}
+    if plan.get('retention'):
+        from ansible_collections.parallel.jobs.plugins.module_utils._control import sweep_in_background
+
+        sweep_in_background(job_dir, plan['retention'])
+    watch = plan.get('watch')
+    jids = [entry['ansible_job_id'] for entry in entries if entry.get('ansible_job_id')]
+    if watch and jids:
+        # Only a start that waits pays for importing the reading side.
+        from ansible_collections.parallel.jobs.plugins.module_utils._control import Request, status_mode
+
+        request = Request('status', job_dir, True, jids, False, wait=float(watch['window']),
+                          poll=float(watch['poll']), collect=bool(watch['collect']))
+        result['watched'] = status_mode(request)[0]
+    return result
+
+
 __all__ = ('LaunchError', 'payload_delta', 'apply_payload_delta', 'job_payload', 'resolve_dir', 'check_dir',
-           'find_program', 'skip_reason', 'prepare', 'begin_one', 'confirm_one', 'launch')
+           'find_program', 'skip_reason', 'prepare', 'begin_one', 'confirm_one', 'launch', 'queue_jobs',
+           'start_queued', 'start_jobs')

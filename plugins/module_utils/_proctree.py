@@ -95,8 +95,16 @@ def session_processes(session, not_before) -> list:
 
     What a job whose supervisor was lost may have started after its record
     was last written: they are in the job's session, and no older than the job.
+    ``not_before`` is the start time of the job's own process, the session's
+    leader. Linux reuses a pid only once no process has it as its session or
+    group id, so while any process of the job's session lives its id names
+    only that session; once the leader's pid belongs to a process of another
+    start time, the whole session of that id is someone else's.
     """
     if not isinstance(session, int) or session <= 0 or not isinstance(not_before, int):
+        return []
+    leader = read_proc_stat(session)
+    if leader is not None and leader['start_time'] != not_before:
         return []
     found = []
     for name in os.listdir('/proc'):

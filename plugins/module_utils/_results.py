@@ -49,9 +49,11 @@ def output_tails(stdout_path: str, stderr_path: str) -> dict:
     return tails
 
 
-def stopped_message(outcome: str, elapsed: float, time_limit: int, sent) -> str:
+def stopped_message(outcome: str, elapsed: float, time_limit: int, sent, why: str | None = None) -> str:
     if outcome == Outcome.TIMED_OUT:
         return 'Timed out after %.1f s (limit %d s): ended with %s' % (elapsed, time_limit, sent)
+    if why:
+        return 'Killed after %.1f s, %s: ended with %s' % (elapsed, why, sent)
     return 'Killed on request after %.1f s: ended with %s' % (elapsed, sent)
 
 
@@ -59,14 +61,15 @@ def stopped_message(outcome: str, elapsed: float, time_limit: int, sent) -> str:
 CORE_TIMEOUT_MSG = 'Timeout exceeded'
 
 
-def stopped_result(outcome: str, elapsed: float, time_limit: int, sent, rc, core_pid: int | None = None) -> dict:
+def stopped_result(outcome: str, elapsed: float, time_limit: int, sent, rc, core_pid: int | None = None,
+                   why: str | None = None) -> dict:
     """What a module job that the supervisor stopped (time limit, kill request) ends with.
 
     ``core_pid`` (the job's pid) is given for jobs of the drop-in wrapper: a
     timed-out one then reads as core's record does (its ``msg`` and
     ``child_pid``), our account of it being the job's reason.
     """
-    result = {'failed': True, 'msg': stopped_message(outcome, elapsed, time_limit, sent), 'rc': rc, 'signal': sent,
+    result = {'failed': True, 'msg': stopped_message(outcome, elapsed, time_limit, sent, why), 'rc': rc, 'signal': sent,
               'elapsed': elapsed, outcome: True}
     if core_pid is not None and outcome == Outcome.TIMED_OUT:
         result.update(msg=CORE_TIMEOUT_MSG, child_pid=core_pid)
@@ -150,8 +153,10 @@ def module_result(stdout_path: str, stderr_path: str, rc, cmd: str):
     if parsed is None:
         data, _cut = read_tail(stdout_path, MODULE_OUTPUT_TAIL)
         stderr, _cut = read_tail(stderr_path, MODULE_OUTPUT_TAIL)
+        how = 'was killed by %s (rc=%d)' % (signal_name(-rc), rc) if isinstance(rc, int) and rc < 0 else \
+            'ended (rc=%s)' % rc
         return {'failed': True, 'rc': rc, 'cmd': cmd, 'data': data, 'stderr': stderr,
-                'msg': 'the module ended (rc=%s) without printing a JSON result' % rc}
+                'msg': 'the module %s without printing a JSON result' % how}
     result, junk = parsed
     if junk:
         warnings = result.get('warnings')

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.liveness import process_identity, read_boot_id
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import (
-    GRACE_DEFAULT,
     JobKind,
     JobMeta,
     Outcome,
@@ -38,10 +37,13 @@ from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import
     running_record,
 )
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import (
+    LEASE_SUFFIX,
+    file_mtime,
     job_exists,
     job_path,
     open_new_private,
     output_paths,
+    remove_job_files,
     remove_output_files,
     stdin_descriptor,
     write_atomic,
@@ -63,28 +65,19 @@ from ansible_collections.parallel.jobs.plugins.module_utils._results import (
     stopped_result,
 )
 
-GRACE_ENV = 'PARALLEL_JOBS_GRACE'
 # How often the supervisor refreshes the list of the job's processes in the
 # job file when nothing else wakes it.
 REFRESH_INTERVAL = 1.0
 START_TIMEOUT = 30.0
+# A job's result that cannot be written (disk full) is tried again for this long; then a short failure record
+# takes its place, tried again for RECORD_RETRY, and the output files are kept.
+RESULT_RETRY = 10.0
+RECORD_RETRY = 600.0
+RETRY_PAUSE = 0.5
 
 _WATCHED_SIGNALS = (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 # Dispositions Python changes at start-up or we block: the job gets the defaults back.
 _RESET_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ) + _WATCHED_SIGNALS
-
-
-def parse_grace(value) -> float:
-    """Seconds between TERM and KILL, from an option or the environment variable."""
-    if value is None or value == '':
-        return GRACE_DEFAULT
-    try:
-        grace = float(value)
-    except (TypeError, ValueError):
-        raise JobError('%s=%r is not a number of seconds' % (GRACE_ENV, value))
-    if not 0 <= grace <= 3600:
-        raise JobError('%s=%r must be between 0 and 3600 seconds' % (GRACE_ENV, value))
-    return grace
 
 
 @dataclass
@@ -117,14 +110,10 @@ class JobSpec:
     core_contract: bool = False
     # When the limit is enforced, if not at time_limit (the drop-in wrapper never stops a job earlier than core's would).
     enforce_after: float | None = None
-
-
-def core_enforced_limit(time_limit: int) -> float:
-    """When core's wrapper stops a job with this limit: it checks every 5 s (every limit/2 up to 5 s), so a
-    limit above 5 s takes effect at the next multiple of 5. Unchanged playbooks must not see a job stopped earlier."""
-    if time_limit <= 5:
-        return float(time_limit)
-    return float(-(-time_limit // 5) * 5)
+    # The queue the job waited in: its queued record is replaced by the running one.
+    queue: str | None = None
+    # Stop the job once nobody has read it for this many seconds (reads touch <jid>.lease).
+    lease: float | None = None
 
 
 def start_job(spec: JobSpec) -> None:
@@ -141,7 +130,7 @@ def begin_start(spec: JobSpec) -> tuple:
 
     Starting many jobs this way lets their supervisors set up side by side.
     """
-    if job_exists(spec.job_dir, spec.jid):
+    if spec.queue is None and job_exists(spec.job_dir, spec.jid):
         raise JobError('job %s already exists in %s' % (spec.jid, spec.job_dir))
     read_fd, write_fd = os.pipe()
     first = os.fork()
@@ -265,15 +254,34 @@ class _Supervisor:
         self.started_mono = time.monotonic()
         self.meta = JobMeta(kind=spec.kind, name=spec.name, cmd=spec.cmd, module=spec.module, started_at=time.time(),
                             time_limit=spec.time_limit, grace=spec.grace, boot_id=read_boot_id(),
-                            stdout_file=self.stdout_path, stderr_file=self.stderr_path)
+                            stdout_file=self.stdout_path, stderr_file=self.stderr_path, queue=spec.queue,
+                            lease=spec.lease)
+        self.lease_path = self.path + LEASE_SUFFIX if spec.lease else None
+        # Why the job was stopped, when not on request or at its limit.
+        self.stop_reason = None
 
     def write_running(self) -> None:
         write_record(self.path, running_record(self.spec.jid, self.path, self.meta))
+
+    def refresh(self, processes: list) -> None:
+        """Record the job's processes. A write that fails (disk full) is tried again at the next refresh: a
+        record that lags behind is better than stopping a healthy job."""
+        previous, self.meta.processes = self.meta.processes, processes
+        try:
+            self.write_running()
+        except OSError:
+            self.meta.processes = previous
 
     def start(self) -> None:
         spec = self.spec
         if spec.cwd:
             os.chdir(spec.cwd)
+        # The record comes first: where it cannot be written (disk full), the job does not start, and says so,
+        # rather than running with nothing on disk that names it.
+        self.meta.supervisor = process_identity(self.pid)
+        if self.lease_path:
+            os.close(open_new_private(self.lease_path))
+        self.write_running()
         env = os.environ
         if spec.env:
             env = dict(os.environ)
@@ -293,11 +301,9 @@ class _Supervisor:
                 os.close(stderr_fd)
         finally:
             os.close(stdin_fd)
-        self.meta.supervisor = process_identity(self.pid)
         self.meta.job = process_identity(self.job_pid) or {'pid': self.job_pid, 'start_time': None}
         self.meta.session = self.job_pid
-        self.meta.processes = process_tree(self.pid)
-        self.write_running()
+        self.refresh(process_tree(self.pid))
 
     # -- the watch ----------------------------------------------------------
 
@@ -326,14 +332,23 @@ class _Supervisor:
             now = time.monotonic()
             if deadline is not None and now >= deadline:
                 return Outcome.TIMED_OUT, stop_processes(self.tree, self.spec.grace, self.reap)
+            if self.lease_expired():
+                self.stop_reason = 'its lease of %g s expired (nobody read the job that long)' % self.spec.lease
+                return Outcome.KILLED, stop_processes(self.tree, self.spec.grace, self.reap)
             wait = REFRESH_INTERVAL if deadline is None else min(REFRESH_INTERVAL, deadline - now)
             info = signal.sigtimedwait(_WATCHED_SIGNALS, max(0.001, wait))
             if info is not None and info.si_signo in (signal.SIGTERM, signal.SIGINT):
                 return Outcome.KILLED, stop_processes(self.tree, self.spec.grace, self.reap)
             current = self.tree()
             if current != self.meta.processes:
-                self.meta.processes = current
-                self.write_running()
+                self.refresh(current)
+
+    def lease_expired(self) -> bool:
+        if not self.lease_path:
+            return False
+        renewed = file_mtime(self.lease_path)
+        # A lease file removed from outside counts as unread since the job started.
+        return time.time() - (renewed if renewed is not None else self.meta.started_at) > self.spec.lease
 
     def finish(self, outcome: str, sent: str | None) -> None:
         # Make sure the job's own process has been collected before judging it.
@@ -350,7 +365,7 @@ class _Supervisor:
         elapsed = round(meta.ended_at - meta.started_at, 3)
         if outcome != Outcome.COMPLETED:
             meta.signal = sent
-            meta.reason = stopped_message(outcome, elapsed, spec.time_limit, sent)
+            meta.reason = stopped_message(outcome, elapsed, spec.time_limit, sent, self.stop_reason)
 
         keep, extra = (), {}
         if spec.kind == JobKind.COMMAND:
@@ -366,13 +381,29 @@ class _Supervisor:
                 extra = stderr_fields(self.stderr_path)
         else:
             result = stopped_result(outcome, elapsed, spec.time_limit, sent, rc,
-                                    core_pid=self.job_pid if spec.core_contract else None)
+                                    core_pid=self.job_pid if spec.core_contract else None, why=self.stop_reason)
             result.update(output_tails(self.stdout_path, self.stderr_path))
         # Taken once the result is built: that is where a wrapper that buffers output peaks.
         meta.supervisor_peak_rss = peak_rss()
         trailer = dict(extra, **final_trailer(spec.jid, meta))
-        write_atomic(self.path, result_chunks(result, self.stdout_path, trailer))
-        remove_output_files(spec.job_dir, spec.jid, keep)
+        error = _retry(lambda: write_atomic(self.path, result_chunks(result, self.stdout_path, trailer)),
+                       RESULT_RETRY)
+        if self.lease_path:
+            try:
+                os.unlink(self.lease_path)
+            except OSError:
+                pass
+        if error is None:
+            remove_output_files(spec.job_dir, spec.jid, keep)
+            return
+        # Never a success that was not recorded: a short failure record, and the output kept where it is.
+        msg = 'the job ended (rc=%s) but its result could not be written to %s: %s; its output is kept in %s' % (
+            rc, self.path, error.strerror or error, ' and '.join(output_paths(spec.job_dir, spec.jid)))
+        meta.reason = msg
+        error = _retry(lambda: write_record(self.path, final_record({'failed': True, 'msg': msg, 'rc': rc},
+                                                                    spec.jid, meta)), RECORD_RETRY)
+        if error is not None:
+            raise error
 
     def fail(self, msg: str) -> None:
         """Record a failure of the supervisor itself, after stopping what it started."""
@@ -381,6 +412,19 @@ class _Supervisor:
         self.meta.outcome = Outcome.COMPLETED
         self.meta.processes = []
         write_record(self.path, final_record({'failed': True, 'msg': msg}, self.spec.jid, self.meta))
+
+
+def _retry(write, period: float):
+    """Call ``write`` until it does not raise OSError or ``period`` seconds have passed; the last error, or None."""
+    deadline = time.monotonic() + period
+    while True:
+        try:
+            write()
+            return None
+        except OSError as exc:
+            if time.monotonic() >= deadline:
+                return exc
+        time.sleep(RETRY_PAUSE)
 
 
 def _run_supervisor(spec: JobSpec, write_fd: int) -> int:
@@ -392,6 +436,14 @@ def _run_supervisor(spec: JobSpec, write_fd: int) -> int:
         supervisor.start()
     except Exception as exc:  # reported to the caller, who reports it to the controller
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        if supervisor.job_pid is not None:
+            # Started, then something failed: stopped, never left running unsupervised.
+            stop_processes(supervisor.tree, spec.grace, supervisor.reap)
+        try:
+            # The task says the job did not start: no record may say otherwise.
+            remove_job_files(spec.job_dir, spec.jid)
+        except JobError:
+            pass
         _send_reply(write_fd, {'ok': False, 'msg': 'could not start job %s: %s' % (spec.jid, reason)})
         return 1
     _send_reply(write_fd, {'ok': True})
@@ -406,4 +458,4 @@ def _run_supervisor(spec: JobSpec, write_fd: int) -> int:
     return 0
 
 
-__all__ = ('GRACE_ENV', 'parse_grace', 'JobSpec', 'core_enforced_limit', 'start_job', 'begin_start', 'confirm_start')
+__all__ = ('JobSpec', 'start_job', 'begin_start', 'confirm_start')

@@ -15,8 +15,13 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import list_entry, read_status
-from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import file_mark, job_path, list_job_ids
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import JobState, list_entry, read_status
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import (
+    file_mark,
+    job_path,
+    list_job_ids,
+    renew_lease,
+)
 
 # A running job is re-read when its file changes, and at least this often so
 # that a dead supervisor is noticed.
@@ -45,6 +50,7 @@ def watch_jobs(job_dir: str, jids: list, window: float, poll: float, clock=time.
                 marks[jid] = mark
         if liveness_due:
             last_liveness = now
+            renew_leases(job_dir, [statuses[jid] for jid in pending])
         checks += 1
         seen_at = time.time()
         for jid in pending:
@@ -58,6 +64,13 @@ def watch_jobs(job_dir: str, jids: list, window: float, poll: float, clock=time.
     return [statuses[jid] for jid in jids], checks, noticed
 
 
+def renew_leases(job_dir: str, statuses) -> None:
+    """A read renews the lease of each job read that runs with one: someone still waits for it."""
+    for status in statuses:
+        if status.state == JobState.RUNNING and status.meta.get('lease'):
+            renew_lease(job_dir, status.jid)
+
+
 def list_jobs(job_dir: str, now: float | None = None) -> list:
     """Every job in the job directory, oldest first, as short entries (no module results)."""
     now = time.time() if now is None else now
@@ -67,4 +80,4 @@ def list_jobs(job_dir: str, now: float | None = None) -> list:
     return entries
 
 
-__all__ = ('LIVENESS_INTERVAL', 'watch_jobs', 'list_jobs')
+__all__ = ('LIVENESS_INTERVAL', 'watch_jobs', 'renew_leases', 'list_jobs')

@@ -58,6 +58,12 @@ job_dir:
   returned: always
   type: str
   sample: /root/.ansible_async
+watched:
+  description:
+    - When the plan asks to watch the jobs (M(parallel.jobs.async_start)'s O(parallel.jobs.async_start#module:wait)),
+      what M(parallel.jobs.async_status) returns for them after a window, as M(parallel.jobs.async_wait) reads them.
+  returned: when the plan asks for it and a job started
+  type: dict
 """
 
 import json
@@ -65,13 +71,8 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError
-from ansible_collections.parallel.jobs.plugins.module_utils._jobs.liveness import require_proc
-from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import (
-    JOB_DIR_DEFAULT,
-    ensure_job_dir,
-    expand_job_dir,
-)
-from ansible_collections.parallel.jobs.plugins.module_utils._launch import launch
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import JOB_DIR_DEFAULT
+from ansible_collections.parallel.jobs.plugins.module_utils._launch import start_jobs
 
 
 def main() -> None:
@@ -91,16 +92,13 @@ def main() -> None:
     # Keep the plan out of the echoed invocation: the job names say enough.
     invocation = {'module_args': {'jobs': [job.get('name') for job in plan.get('jobs', [])]}}
     try:
-        require_proc()
-        job_dir = ensure_job_dir(expand_job_dir(module.params['_async_dir']))
-        entries = launch(job_dir, plan)
+        result = start_jobs(module.params['_async_dir'], plan)
     except JobError as exc:
         module.fail_json(msg=str(exc), invocation=invocation)
     except Exception as exc:  # an unexpected failure must still name itself, not print a bare traceback
         module.fail_json(msg='async_start failed on the target: %s' % exc, exception=traceback.format_exc(),
                          invocation=invocation)
-    module.exit_json(changed=any(entry.get('started') for entry in entries), jobs=entries, job_dir=job_dir,
-                     invocation=invocation)
+    module.exit_json(invocation=invocation, **result)
 
 
 if __name__ == '__main__':

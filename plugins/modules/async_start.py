@@ -130,6 +130,61 @@ options:
         C(stderr_file), with C(stdout_truncated) or C(stderr_truncated) set. Removed with the job's files on cleanup.
     type: int
     default: 1048576
+  wait:
+    description:
+      - Wait for every job to end before the task returns, as M(parallel.jobs.async_wait) would right after this task;
+        the first wait window runs on the target in the same run as the start, so jobs that end within it cost one round
+        trip per host in all. The result then holds each job's outcome, as M(parallel.jobs.async_wait)'s does, and the
+        task fails if a job ends C(failed), C(timed_out), C(killed), C(lost), C(corrupt) or C(not_found), or is still
+        running after O(wait_timeout).
+      - Use it when nothing else has to run on the hosts meanwhile; otherwise start without it and collect later with
+        M(parallel.jobs.async_wait).
+      - If a job does not start, the task fails at once without waiting; the jobs that started run on (their ids are in
+        RV(jids)).
+    type: bool
+    default: false
+  max_running:
+    description:
+      - Queue the jobs instead of starting them all at once; at most this many of them run at the same time on each
+        host, the others wait in the order given and start as running ones end. Every job gets its job id at once
+        and reads as C(queued), with its place in line (C(job_queue_position)), until it starts.
+      - A queued job's O(timeout) counts from its own start. The queue is kept on the target by a runner of its own, so
+        it goes on if the controller goes away. M(parallel.jobs.async_status) O(parallel.jobs.async_status#module:mode=kill)
+        takes a queued job out of its queue (it never starts); O(parallel.jobs.async_status#module:mode=cleanup)
+        treats it as running.
+    type: int
+  queue:
+    description:
+      - With O(max_running), the name of the queue on each host (1 to 64 letters, digits, V(_) or V(-)), so that tasks
+        that name the same queue share its O(max_running) slots, and jobs of a later task wait behind those already
+        queued. The latest task's O(max_running) applies. Without it, the task's jobs form a queue of their own.
+      - The queue is per job directory, so per user under C(become).
+    type: str
+  lease:
+    description:
+      - Seconds each job may go unread before it is stopped. Every read of the job renews its lease (each
+        M(parallel.jobs.async_wait) window, on the target, and each M(parallel.jobs.async_status) read); once nobody
+        has read it for this long (the play was cancelled, ansible-runner or AWX killed the run, the controller
+        crashed), its supervisor sends SIGTERM to the job's tree, waits O(grace) and sends SIGKILL, and the job reads
+        C(killed), saying its lease expired.
+      - Pick a lease longer than the gap between reads (the wait's O(parallel.jobs.async_wait#module:window) and a
+        round trip). A queued job's lease starts when the job does. Without it, jobs run until they end or reach
+        O(timeout), whoever waits for them.
+    type: float
+  retention:
+    description:
+      - Seconds after which jobs that ended are removed from the job directory, collected or not, when this task starts
+        jobs there (running jobs, and lost jobs whose processes still run, are never removed). V(0) keeps them.
+      - M(parallel.jobs.async_wrapper) does the same for C(async) tasks, set by E(PARALLEL_JOBS_RETENTION).
+    type: int
+    default: 604800
+  wait_timeout:
+    description:
+      - With O(wait=true), how many seconds to wait at most. Jobs still running then go on running; the task fails,
+        naming them.
+      - By default, as long as the jobs' own limits allow (the longest O(timeout) plus O(grace), and 30 seconds for the
+        supervisor to record it), or a week if a job has no limit.
+    type: float
 extends_documentation_fragment:
   - parallel.jobs._attributes
   - parallel.jobs._attributes.ACTION
@@ -181,6 +236,31 @@ EXAMPLES = r"""
 - name: Show the backup's last line
   ansible.builtin.debug:
     msg: "{{ (done.jobs | selectattr('job_name', 'equalto', 'backup') | first).stdout_lines[-1] }}"
+
+- name: Reindex three databases, at most two at a time on each host, in a queue other tasks can share
+  parallel.jobs.async_start:
+    max_running: 2
+    queue: reindex
+    jobs:
+      - {name: sales, cmd: reindexdb sales}
+      - {name: stock, cmd: reindexdb stock}
+      - {name: staff, cmd: reindexdb staff}
+  register: reindex
+
+- name: Run three checks side by side and wait for all of them, in one round trip per host if they end within 30 s
+  parallel.jobs.async_start:
+    wait: true
+    timeout: 25
+    jobs:
+      - name: disk
+        cmd: df -h /
+      - name: web
+        module: ansible.builtin.uri
+        args:
+          url: http://localhost/health
+      - name: db
+        cmd: mariadb-admin ping
+  register: checks
 """
 
 RETURN = r"""
@@ -188,6 +268,8 @@ jobs:
   description:
     - One entry per job, in the order given. Pass the whole result to M(parallel.jobs.async_wait) or
       M(parallel.jobs.async_status) (O(parallel.jobs.async_status#module:jids)).
+    - With O(wait=true), once the jobs have started, each entry is the job's outcome as M(parallel.jobs.async_wait)
+      returns it (RV(parallel.jobs.async_wait#module:jobs)), which also has the keys below.
   returned: always
   type: list
   elements: dict
@@ -215,6 +297,15 @@ jobs:
       description: The command did not run because of O(jobs[].creates) or O(jobs[].removes); its job has already ended.
       type: bool
       returned: when true
+    queued:
+      description: The job was queued (O(max_running)); it starts when its turn comes.
+      type: bool
+      returned: with O(max_running)
+    queue:
+      description: The queue the job waits in.
+      type: str
+      returned: with O(max_running)
+      sample: images
     msg:
       description: Why the job did not start.
       type: str
@@ -233,8 +324,25 @@ jids:
   type: dict
   sample: {backup: j340017655932.4242, report: j88217740031.4242}
 msg:
-  description: How many jobs started, and which did not and why.
+  description:
+    - How many jobs started, and which did not and why.
+    - With O(wait=true), once they started, how they ended, as M(parallel.jobs.async_wait) says it.
   returned: always
   type: str
   sample: started 4 jobs
+counts:
+  description: How many jobs ended in each state (and how many still ran at O(wait_timeout), under C(running)).
+  returned: with O(wait=true), when every job started
+  type: dict
+  sample: {finished: 3, failed: 0, timed_out: 0, killed: 0, lost: 0, corrupt: 0, not_found: 0, running: 0}
+elapsed:
+  description: Seconds from the start of the task to the end of the wait.
+  returned: with O(wait=true), when every job started
+  type: float
+  sample: 2.31
+rounds:
+  description: How many wait windows ran; the first runs in the same round trip as the start.
+  returned: with O(wait=true), when every job started
+  type: int
+  sample: 1
 """

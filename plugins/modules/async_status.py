@@ -49,6 +49,13 @@ options:
       - With O(mode=cleanup), stop running jobs first (as O(mode=kill) does), then remove their files.
     type: bool
     default: false
+  older_than:
+    description:
+      - With O(mode=cleanup), remove only jobs that ended at least this many seconds ago, and without O(jid) or O(jids)
+        every such job of the job directory. Running jobs, and lost jobs whose processes still run, are never removed.
+      - Jobs that ended more than 7 days ago are also removed whenever a job is started in their directory (see
+        M(parallel.jobs.async_wrapper) and M(parallel.jobs.async_start)'s O(parallel.jobs.async_start#module:retention)).
+    type: float
   _async_dir:
     description:
       - Internal, set by the action plugins (as core's action sets it for core's module); do not set it in a task.
@@ -114,6 +121,11 @@ EXAMPLES = r"""
     jid: "{{ webapp_job.ansible_job_id }}"
     mode: cleanup
 
+- name: Remove every job that ended more than a day ago, collected or not
+  parallel.jobs.async_status:
+    mode: cleanup
+    older_than: 86400
+
 # Before: one round trip per job per retry, one job after another (seed pattern).
 - name: Start backups in a loop
   ansible.builtin.command: /usr/local/bin/backup {{ item }}
@@ -174,11 +186,22 @@ finished:
   sample: true
 job_state:
   description:
-    - V(running), V(finished) (the module succeeded), V(failed) (the module failed), V(timed_out), V(killed),
+    - V(queued) (waiting for its turn, M(parallel.jobs.async_start)'s O(parallel.jobs.async_start#module:max_running)),
+      V(running), V(finished) (the module succeeded), V(failed) (the module failed), V(timed_out), V(killed),
       V(lost) (its supervisor is gone or the host rebooted), V(corrupt) (the job file cannot be read) or V(not_found).
   returned: always
   type: str
   sample: finished
+job_queue:
+  description: The queue the job waits or waited in.
+  returned: for jobs started with O(parallel.jobs.async_start#module:max_running)
+  type: str
+  sample: reindex
+job_queue_position:
+  description: The job's place in line in its queue, V(1) being the next to start.
+  returned: while the job is queued
+  type: int
+  sample: 3
 job_reason:
   description: One line on why the job is in its state.
   returned: always

@@ -74,6 +74,23 @@ options:
     elements: str
     choices: [failed, timed_out, killed, lost, corrupt, not_found]
     default: [failed, timed_out, killed, lost, corrupt, not_found]
+  on_timeout:
+    description:
+      - What happens to jobs still running when O(timeout) passes. V(leave) lets them run on (read them later);
+        V(kill) stops them as M(parallel.jobs.async_status) O(parallel.jobs.async_status#module:mode=kill) does (their
+        entries then read C(killed)). The task fails either way.
+    type: str
+    choices: [leave, kill]
+    default: leave
+  max_reconnects:
+    description:
+      - How many connection failures in a row the wait survives. After each, the connection is reset and the window run
+        again after a pause that doubles from 1 second up to 30 seconds (so the default rides out an outage of about
+        three minutes). One more, or an outage that outlasts O(timeout), ends the task as unreachable, saying so; the
+        jobs run on and can be read later.
+      - V(0) gives up at the first failure.
+    type: int
+    default: 10
 extends_documentation_fragment:
   - parallel.jobs._attributes
   - parallel.jobs._attributes.ACTION
@@ -147,6 +164,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+changed:
+  description: Whether any of the jobs changed something (its own result says C(changed)), as the tasks would have.
+  returned: always
+  type: bool
+  sample: true
 jobs:
   description:
     - Each job's final entry, in the order given, as M(parallel.jobs.async_status) returns it for one job

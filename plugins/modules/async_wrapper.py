@@ -26,6 +26,14 @@ description:
     running forever. They stay readable by M(ansible.builtin.async_status).
   - The grace period between SIGTERM and SIGKILL is 5 seconds unless the task sets the environment variable
     E(PARALLEL_JOBS_GRACE) (seconds, 0 to 3600) with C(environment:).
+  - With the environment variable E(PARALLEL_JOBS_LEASE) set (seconds, 2 or more), the job is stopped (SIGTERM,
+    grace, SIGKILL; it reads C(killed), saying its lease expired) once nobody has read it for that long. Each poll of
+    C(poll) and each M(parallel.jobs.async_status) or M(parallel.jobs.async_wait) read renews it, so a job whose play
+    was cancelled or crashed does not run on until its limit. Leave it unset for C(poll=0) jobs that are collected
+    much later.
+  - Each start also removes the jobs of the job directory that ended more than 7 days ago, collected or not (never a
+    running job, nor a lost one whose processes still run), so C(poll=0) jobs nobody collects do not pile up. Set
+    E(PARALLEL_JOBS_RETENTION) (seconds; V(0) keeps them) with C(environment:) to change it.
   - The job directory is E(ANSIBLE_ASYNC_DIR) (from the C(async_dir) shell option), with C(~) expanded as the user the job
     runs as. A job directory that is a symlink or belongs to another user is refused.
 options: {}
@@ -107,6 +115,7 @@ import json
 import os
 import sys
 
+from ansible_collections.parallel.jobs.plugins.module_utils._control import sweep_in_background
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError, make_jid
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.liveness import require_proc
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import JobKind
@@ -116,13 +125,16 @@ from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import (
     expand_job_dir,
     job_path,
 )
-from ansible_collections.parallel.jobs.plugins.module_utils._supervisor import (
+from ansible_collections.parallel.jobs.plugins.module_utils._settings import (
     GRACE_ENV,
-    JobSpec,
+    LEASE_ENV,
+    RETENTION_ENV,
     core_enforced_limit,
     parse_grace,
-    start_job,
+    parse_lease,
+    parse_retention,
 )
+from ansible_collections.parallel.jobs.plugins.module_utils._supervisor import JobSpec, start_job
 
 USAGE = ('usage: async_wrapper <jid> <time_limit> <module_path> <argsfile|_> [-preserve_tmp]  (ansible-core 2.19, 2.20)\n'
          '       async_wrapper <jid> <time_limit> <true|false> <module_path> <command...>  (ansible-core 2.21)\n'
@@ -181,18 +193,22 @@ def main() -> None:
         call = parse_argv(sys.argv[1:])
         jid = make_jid(call['jid_base'], os.getpid())
         grace = parse_grace(os.environ.get(GRACE_ENV))
+        retention = parse_retention(os.environ.get(RETENTION_ENV))
+        lease = parse_lease(os.environ.get(LEASE_ENV))
         job_dir = ensure_job_dir(expand_job_dir(os.environ.get('ANSIBLE_ASYNC_DIR') or JOB_DIR_DEFAULT))
         remove_dir = None if call['preserve_tmp'] else os.path.dirname(call['module_path'])
         start_job(JobSpec(job_dir=job_dir, jid=jid, kind=JobKind.MODULE, argv=call['command'],
                           time_limit=call['time_limit'], grace=grace, module=os.path.basename(call['module_path']),
                           remove_dir=remove_dir, core_contract=True,
-                          enforce_after=core_enforced_limit(call['time_limit'])))
+                          enforce_after=core_enforced_limit(call['time_limit']), lease=lease))
     except (JobError, OSError) as exc:
         _print({'failed': True, 'started': False, 'finished': True, 'msg': 'parallel.jobs.async_wrapper: %s' % exc})
         # Not an AnsibleModule (core runs the wrapper with its own argv): it exits as core's does.
         sys.exit(1)  # pylint: disable=ansible-bad-function
     _print({'failed': False, 'started': True, 'finished': False, 'ansible_job_id': jid,
             'results_file': job_path(job_dir, jid), '_ansible_suppress_tmpdir_delete': not call['preserve_tmp']})
+    # The job runs and the controller has its reply: the jobs that ended long ago go, in the background.
+    sweep_in_background(job_dir, retention)
     sys.exit(0)  # pylint: disable=ansible-bad-function
 
 

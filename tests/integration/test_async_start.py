@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import http.server
 import threading
 
@@ -144,3 +145,57 @@ def test_become_delegate_to_check_mode_and_command_options(run_playbook, path):
     assert jobs['fed']['stdout'] == 'SHOUT THIS'
     assert jobs['already_done']['changed'] is False and jobs['already_done']['skipped_run'] is True
     assert jobs['already_done']['msg'] == 'Did not run command since /etc/hostname exists'
+
+
+@pytest.mark.parametrize('path', sorted(TARGET_PATHS))
+def test_wait_starts_and_waits_in_one_task_and_one_run_when_the_jobs_end_in_its_first_window(run_playbook, path):
+    outcome = run_playbook('start_wait.yml', '-e', 'run_id=%d' % (os.getpid() % 100000), *TARGET_PATHS[path])
+    waited = outcome.result('waited')
+    hello, uptime, broken = waited['jobs']
+    assert [job['name'] for job in waited['jobs']] == ['hello', 'uptime', 'broken']
+    assert hello['job_state'] == 'finished' and hello['stdout'] == 'hello'
+    assert uptime['job_state'] == 'finished' and uptime['rc'] == 0 and uptime['stdout']
+    assert broken['job_state'] == 'failed' and broken['rc'] == 3 and broken['stderr'] == 'bad'
+    # One run: the start, whose first window saw every job end.
+    assert waited['rounds'] == 1
+    assert waited['failed'] is True and 'broken' in waited['msg']
+    assert waited['counts']['finished'] == 2 and waited['counts']['failed'] == 1
+    assert set(waited['jids']) == {'hello', 'uptime', 'broken'}
+
+    gave_up = outcome.result('gave_up')
+    assert gave_up['failed'] is True
+    assert gave_up['msg'].startswith('timed out after 2.0 s with 1 of 1 jobs still running: long')
+    assert gave_up['counts']['running'] == 1
+    # Giving up waiting leaves the job running.
+    assert outcome.result('still_running')['job_state'] == 'running'
+
+
+def test_a_queue_runs_at_most_max_running_jobs_in_order_and_outlives_the_controller(run_playbook, tmp_path):
+    common = ('-e', 'run_id=%d' % (os.getpid() % 100000), '-e', 'jids_file=%s' % (tmp_path / 'jids.json'))
+    started = run_playbook('queue.yml', '-e', 'part=start', *common)
+    queued = started.result('queued')
+    assert queued['msg'].startswith('queued 7 jobs in q') and queued['msg'].endswith('at most 2 run at a time')
+    assert all(job['queued'] and job['ansible_job_id'] for job in queued['jobs'])
+    first = started.result('first_read')['jobs']
+    states = [job['job_state'] for job in first]
+    assert states.count('running') <= 2 and set(states) <= {'queued', 'running'}, states
+    waiting = [job for job in first if job['job_state'] == 'queued']
+    # In line in the order given, the next to start first.
+    assert [job['job_queue_position'] for job in waiting] == list(range(1, len(waiting) + 1))
+    assert [job['name'] for job in waiting] == [job['name'] for job in first][-len(waiting):]
+    killed = started.result('killed_queued')
+    assert killed['job_state'] == 'killed' and 'never started' in killed['msg']
+
+    # The play that queued them has ended: a later one finds the queue went on without it.
+    waited = run_playbook('queue.yml', '-e', 'part=wait', *common).result('waited')
+    jobs = {job['name']: job for job in waited['jobs']}
+    assert jobs['job6']['job_state'] == 'killed'
+    ran = [jobs[name] for name in ['job%d' % n for n in range(6)] + ['late0', 'late1']]
+    assert all(job['job_state'] == 'finished' and job['rc'] == 0 for job in ran), ran
+    # Never more than two at once, and started in the order they were queued.
+    spans = [(job['job_started_at'], job['job_ended_at']) for job in ran]
+    assert [start for start, _end in spans] == sorted(start for start, _end in spans)
+    for start, _end in spans:
+        assert sum(1 for other_start, other_end in spans if other_start <= start < other_end) <= 2
+    # Each job's time limit counted from its own start: the last began about 8 s after the first.
+    assert spans[-1][0] - spans[0][0] >= 6

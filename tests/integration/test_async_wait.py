@@ -5,6 +5,13 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import time
+
+from tests.integration.support import PLAYBOOKS
+from tests.sshlab import child_pids, tool
+
 HOSTS = ('host1', 'host2', 'host3')
 
 
@@ -126,13 +133,6 @@ def test_bad_inputs_are_refused_clearly(run_playbook):
 
 def test_a_dropped_ssh_connection_during_a_window_is_retried(lab, tmp_path):
     """Kill host1's sshd session processes (children of the sshd we started, by pid) mid-window."""
-    import json
-    import subprocess
-    import time
-
-    from tests.integration.support import PLAYBOOKS
-    from tests.sshlab import tool
-
     results_dir = tmp_path / 'results'
     results_dir.mkdir()
     env = lab.env()
@@ -149,7 +149,7 @@ def test_a_dropped_ssh_connection_during_a_window_is_retried(lab, tmp_path):
     while not _runs_under(sshd, b'python') and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
     assert _runs_under(sshd, b'python'), 'the wait never ran its window on the host'
-    sessions = _children(sshd)
+    sessions = child_pids(sshd)
     assert sessions, 'no ssh session to drop'
     for pid in sessions:
         subprocess.run(['kill', '-KILL', str(pid)], check=False)
@@ -160,17 +160,9 @@ def test_a_dropped_ssh_connection_during_a_window_is_retried(lab, tmp_path):
     assert waited['reconnects'] >= 1 and waited['rounds'] >= 1
 
 
-def _children(pid: int) -> list:
-    try:
-        with open('/proc/%d/task/%d/children' % (pid, pid)) as handle:
-            return [int(child) for child in handle.read().split()]
-    except OSError:
-        return []
-
-
 def _runs_under(root: int, needle: bytes) -> bool:
     """Whether a descendant of ``root`` has ``needle`` in its command line."""
-    pending = _children(root)
+    pending = child_pids(root)
     while pending:
         pid = pending.pop()
         try:
@@ -179,7 +171,7 @@ def _runs_under(root: int, needle: bytes) -> bool:
                     return True
         except OSError:
             continue
-        pending.extend(_children(pid))
+        pending.extend(child_pids(pid))
     return False
 
 
@@ -204,3 +196,58 @@ def test_module_defaults_for_the_action_group_reach_each_member(run_playbook):
     assert waited['failed'] is False and waited['counts']['finished'] == 2
     # A 6 s job in 2 s windows: the group's window applied, not the 30 s default.
     assert waited['rounds'] >= 2
+
+
+def _start_outage_play(lab, results_dir, *extra):
+    """Start wait_outage.yml; return the process once host1 runs the wait's first window."""
+    proc = subprocess.Popen([tool('ansible-playbook'), str(PLAYBOOKS / 'wait_outage.yml'), '-e',
+                             'results_dir=%s' % results_dir, *extra], env=lab.env(), cwd=str(lab.dir),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
+    marker, sshd = results_dir / 'host1-window_started.json', lab.hosts[0].process.pid
+    deadline = time.monotonic() + 60
+    while not (marker.exists() and _runs_under(sshd, b'python')) and time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert _runs_under(sshd, b'python'), 'the wait never ran its window on the host:\n%s' % proc.communicate()[0]
+    return proc
+
+
+def test_an_outage_longer_than_a_window_is_ridden_out_and_each_job_reported_once(lab, tmp_path):
+    results_dir = tmp_path / 'results'
+    results_dir.mkdir()
+    proc = _start_outage_play(lab, results_dir, '-e', 'max_reconnects=10')
+    host = lab.hosts[0]
+    try:
+        lab.take_down(host)
+        time.sleep(6)  # three windows of 2 s
+    finally:
+        lab.bring_up(host)
+    output = proc.communicate(timeout=120)[0]
+    assert proc.returncode == 0, output[-6000:]
+    waited = json.loads((results_dir / 'host1-waited.json').read_text())
+    assert [job['job_name'] for job in waited['jobs']] == ['first', 'second']
+    assert [job['job_state'] for job in waited['jobs']] == ['finished', 'finished']
+    assert waited['reconnects'] >= 2, waited
+
+
+def test_an_outage_past_max_reconnects_ends_the_wait_as_unreachable_saying_so(lab, tmp_path):
+    results_dir = tmp_path / 'results'
+    results_dir.mkdir()
+    proc = _start_outage_play(lab, results_dir, '-e', 'max_reconnects=1')
+    host = lab.hosts[0]
+    try:
+        lab.take_down(host)
+        output = proc.communicate(timeout=120)[0]
+    finally:
+        lab.bring_up(host)
+    # ansible-playbook's exit code for an unreachable host
+    assert proc.returncode == 4, output[-6000:]
+    assert 'gave up waiting after 2 connection failures in a row (the jobs run on' in output
+    # The jobs ran on: they are read, and removed, once the host is back.
+    jids = json.loads((results_dir / 'host1-window_started.json').read_text())
+    removed = subprocess.run([tool('ansible'), 'host1', '-m', 'parallel.jobs.async_status', '-a',
+                              json.dumps({'jids': jids, 'mode': 'cleanup', 'force': True})], env=lab.env(),
+                             cwd=str(lab.dir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             stdin=subprocess.DEVNULL, timeout=120)
+    assert removed.returncode == 0, removed.stdout

@@ -42,6 +42,7 @@ NOT_FOUND_MSG = 'could not find job'
 
 
 class JobState:
+    QUEUED = 'queued'
     RUNNING = 'running'
     FINISHED = 'finished'
     FAILED = 'failed'
@@ -51,7 +52,7 @@ class JobState:
     CORRUPT = 'corrupt'
     NOT_FOUND = 'not_found'
 
-    ALL = (RUNNING, FINISHED, FAILED, TIMED_OUT, KILLED, LOST, CORRUPT, NOT_FOUND)
+    ALL = (QUEUED, RUNNING, FINISHED, FAILED, TIMED_OUT, KILLED, LOST, CORRUPT, NOT_FOUND)
     # States a job never leaves: waiting on them longer is pointless.
     ENDED = (FINISHED, FAILED, TIMED_OUT, KILLED, LOST, CORRUPT, NOT_FOUND)
     # Every way a job can end badly: what fails a wait unless the user says otherwise.
@@ -93,6 +94,9 @@ class JobMeta:
         'ended_at', 'outcome', 'rc', 'signal',
         'reason',          # our one-line account of how a stopped job ended
         'supervisor_peak_rss',
+        'queue',           # the queue the job waited in (async_start's max_running)
+        'queued_at',
+        'lease',           # seconds the job lives unread before its supervisor stops it
     )
     __slots__ = FIELDS
 
@@ -233,6 +237,12 @@ class JobStatus:
         value = self.meta.get('processes')
         return value if isinstance(value, list) else []
 
+    @property
+    def from_other_boot(self) -> bool:
+        """Whether the job ran in an earlier boot: then its recorded pids name nothing of it any more."""
+        boot_id = read_boot_id()
+        return bool(boot_id and self.meta.get('boot_id') and self.meta['boot_id'] != boot_id)
+
     def output_paths(self) -> tuple:
         # From the jid, never from the file's content.
         return self.path + STDOUT_SUFFIX, self.path + STDERR_SUFFIX
@@ -284,6 +294,9 @@ def classify_record(record: dict, boot_id: str | None, alive=identity_alive) -> 
         supervisor = meta.get('supervisor')
         if not meta:
             return JobState.RUNNING, "running (started by ansible-core's wrapper, whose liveness cannot be checked)"
+        if supervisor is None and meta.get('queue'):
+            # Whether its queue's runner is still there is for the reader to check (_read_once).
+            return JobState.QUEUED, 'queued in %s' % meta['queue']
         if boot_id and meta.get('boot_id') and meta['boot_id'] != boot_id:
             return JobState.LOST, 'the host rebooted after the job started'
         if not alive(supervisor):
@@ -355,6 +368,14 @@ def _read_once(job_dir: str, path: str, jid: str, boot_id: str | None) -> JobSta
     if record is None:
         return JobStatus(jid, JobState.CORRUPT, problem, path, collected=collected)
     state, reason = classify_record(record, boot_id)
+    if state == JobState.QUEUED:
+        from ansible_collections.parallel.jobs.plugins.module_utils._queue import runner_alive
+
+        queue = record[META_KEY]['queue']
+        if boot_id and record[META_KEY].get('boot_id') not in (None, boot_id):
+            state, reason = JobState.LOST, 'the host rebooted while the job was queued'
+        elif not runner_alive(job_dir, queue):
+            state, reason = JobState.LOST, 'the runner of its queue %s is gone: it never started' % queue
     return JobStatus(jid, state, reason, path, record, collected=collected)
 
 
@@ -394,6 +415,8 @@ def job_entry(status: JobStatus, output_tail: int = 0) -> dict:
     if status.name is not None:
         entry['job_name'] = status.name
         entry.setdefault('name', status.name)
+    if isinstance(status.meta.get('queue'), str):
+        entry['job_queue'] = status.meta['queue']
     if status.state in JobState.UNREADABLE:
         entry['failed'] = True
         entry['msg'] = NOT_FOUND_MSG if status.state == JobState.NOT_FOUND else status.reason

@@ -28,6 +28,8 @@ JOB_DIR_DEFAULT = '~/.ansible_async'
 STDOUT_SUFFIX = '.stdout'
 STDERR_SUFFIX = '.stderr'
 STDIN_SUFFIX = '.stdin'
+# Touched by every read of a job started with a lease; its supervisor stops the job once it is too old.
+LEASE_SUFFIX = '.lease'
 # A job file whose result a wait has returned: set aside, still readable by its id, removed later.
 COLLECTED_SUFFIX = '.collected'
 # How long a collected job stays readable (for a wait retried after a lost reply) before a later
@@ -329,7 +331,7 @@ def remove_job_files(job_dir: str, jid: str) -> list:
     """
     removed, problems = [], []
     path = job_path(job_dir, jid)
-    for candidate in (path, path + COLLECTED_SUFFIX, path + STDOUT_SUFFIX, path + STDERR_SUFFIX):
+    for candidate in (path, path + COLLECTED_SUFFIX, path + STDOUT_SUFFIX, path + STDERR_SUFFIX, path + LEASE_SUFFIX):
         try:
             os.unlink(candidate)
         except FileNotFoundError:
@@ -379,6 +381,14 @@ def remove_old_collected(job_dir: str, now: float, keep: float = COLLECTED_KEEP)
     return removed
 
 
+def renew_lease(job_dir: str, jid: str) -> None:
+    """Tell a leased job's supervisor that someone still reads the job (nothing for a job without a lease)."""
+    try:
+        os.utime(job_path(job_dir, jid) + LEASE_SUFFIX, None, follow_symlinks=False)
+    except OSError:
+        pass
+
+
 def remove_output_files(job_dir: str, jid: str, keep=()) -> None:
     """Remove a finished job's output files once its result is recorded, but those in ``keep``."""
     for candidate in output_paths(job_dir, jid):
@@ -397,4 +407,5 @@ __all__ = (
     'write_atomic', 'write_record', 'open_new_private', 'stdin_descriptor',
     'open_regular', 'read_file_nofollow', 'read_tail', 'file_size',
     'JobRemovalError', 'remove_job_files', 'remove_output_files', 'set_aside', 'remove_old_collected',
+    'LEASE_SUFFIX', 'renew_lease',
 )

@@ -1,7 +1,7 @@
 # Copyright (c) 2026, parallel.jobs contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Unit tests for async_wait's deadline loop and verdict (``plugins/action/async_wait.py``).
+"""Unit tests for async_wait's deadline loop and verdict (``plugins/action/async_wait.py``, ``plugin_utils/_waiting.py``).
 
 The target is replaced by scripted replies: what is tested is the loop over
 windows (reconnects, the deadline, failures) and the result it shapes.
@@ -199,7 +199,7 @@ def test_an_orphaned_process_sees_its_controller_gone(tmp_path):
     verdict = tmp_path / 'verdict'
     script = textwrap.dedent('''
         import os, sys, time
-        from ansible_collections.parallel.jobs.plugins.action.async_wait import controller_gone
+        from ansible_collections.parallel.jobs.plugins.plugin_utils._waiting import controller_gone
         if os.fork() == 0:
             controller = os.getppid()
             before = controller_gone(controller, os.getppid())
@@ -219,3 +219,49 @@ def test_an_orphaned_process_sees_its_controller_gone(tmp_path):
     # The child holds the pipe open until it has written its verdict and exited.
     parent.communicate(b'exit\n', timeout=15)
     assert verdict.read_text() == 'False True'
+
+
+def test_reconnect_pauses_double_up_to_a_cap_and_reset_after_a_window_that_went_through():
+    drop = AnsibleConnectionFailure('ssh went away')
+    action, clock = _action([drop, drop, drop, {'jobs': [_entry(JIDS[0], 'finished'), _entry(JIDS[1])]},
+                             drop, {'jobs': [_entry(JIDS[1], 'finished')]}], jobs=JIDS, window=5)
+    result = _run(action)
+    assert result['failed'] is False and result['reconnects'] == 4 and result['rounds'] == 2
+    assert clock.sleeps == [1.0, 2.0, 4.0, 1.0]
+
+
+def test_more_connection_failures_in_a_row_than_max_reconnects_end_the_wait_saying_so():
+    drop = AnsibleConnectionFailure('Connection refused')
+    action, clock = _action([drop] * 4, jobs=JIDS, max_reconnects=3)
+    expected = 'gave up waiting after 4 connection failures in a row .*Connection refused'
+    with pytest.raises(AnsibleConnectionFailure, match=expected):
+        _run(action)
+    assert clock.sleeps == [1.0, 2.0, 4.0]
+
+
+def test_max_reconnects_is_checked():
+    action, _clock = _action([], jobs=JIDS, max_reconnects=-1)
+    result = _run(action)
+    assert result['failed'] is True and 'max_reconnects=-1 must be between 0 and 1000' in result['msg']
+
+
+def test_the_wait_is_changed_when_a_job_changed_something():
+    quiet = _entry(JIDS[0], 'finished')
+    action, _clock = _action([{'jobs': [quiet, dict(_entry(JIDS[1], 'finished'), changed=True)]}], jobs=JIDS)
+    assert _run(action)['changed'] is True
+    action, _clock = _action([{'jobs': [quiet, dict(_entry(JIDS[1], 'finished'), changed=False)]}], jobs=JIDS)
+    assert _run(action)['changed'] is False
+
+
+def test_on_timeout_kill_stops_the_jobs_still_running_and_says_so():
+    action, _clock = _action([
+        {'jobs': [_entry(JIDS[0], 'finished'), _entry(JIDS[1])]},
+        {'jobs': [_entry(JIDS[1])]},
+        {'jobs': [_entry(JIDS[1], 'killed')]},
+    ], jobs=JIDS, timeout=8, window=5, on_timeout='kill')
+    result = _run(action)
+    assert [call.get('mode') for call in action.run_on_target.calls] == [None, None, 'kill']
+    assert action.run_on_target.calls[2]['jids'] == [JIDS[1]]
+    assert result['failed'] is True
+    assert result['msg'] == 'timed out after 8.0 s with 1 of 2 jobs still running, killed: j2.1'
+    assert result['jobs'][1]['job_state'] == 'killed' and result['jobs'][1]['job_killed_at_timeout'] is True

@@ -7,8 +7,18 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 
-from ansible_collections.parallel.jobs.plugins.module_utils._control import make_request, run_mode
+import pytest
+
+from ansible_collections.parallel.jobs.plugins.module_utils._control import (
+    make_request,
+    remove_expired,
+    run_mode,
+    sweep_expired,
+)
+from ansible_collections.parallel.jobs.plugins.module_utils._settings import RETENTION_DEFAULT, parse_retention
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.liveness import process_identity, read_boot_id
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import (
     JobKind,
@@ -120,3 +130,87 @@ def test_a_job_file_another_user_planted_is_not_trusted_to_name_processes(job_di
     finally:
         victim.kill()
         victim.wait()
+
+
+# ---------------------------------------------------------------------------
+# Retention
+
+
+def _age(job_dir: str, jid: str, seconds: float) -> None:
+    then = time.time() - seconds
+    os.utime(job_path(job_dir, jid), (then, then))
+
+
+def test_retention_removes_what_ended_long_ago_and_never_a_job_that_runs(job_dir):
+    _jobs(job_dir)  # DONE finished, RUNNING running (this process is its supervisor)
+    write_record(job_path(job_dir, 'j4.4'), final_record({'failed': True}, 'j4.4', JobMeta(kind=JobKind.MODULE)))
+    with open(job_path(job_dir, 'j5.5'), 'w') as handle:
+        handle.write('not json')
+    for jid in (DONE, RUNNING, 'j4.4', 'j5.5'):
+        _age(job_dir, jid, 8 * 24 * 3600)
+    write_record(job_path(job_dir, 'j6.6'), final_record({'rc': 0}, 'j6.6', JobMeta(kind=JobKind.MODULE)))
+    assert remove_expired(job_dir, RETENTION_DEFAULT) == [DONE, 'j4.4', 'j5.5']
+    # The young job and the old one that still runs stay.
+    assert list_job_ids(job_dir) == [RUNNING, 'j6.6']
+
+
+def test_retention_keeps_a_lost_job_whose_processes_still_run(job_dir):
+    orphan = subprocess.Popen(['sleep', '60'])
+    try:
+        start = process_identity(orphan.pid)['start_time']
+        meta = JobMeta(kind=JobKind.MODULE, started_at=1.0, boot_id=read_boot_id(),
+                       supervisor={'pid': 999999, 'start_time': 1}, processes=[[orphan.pid, start]])
+        path = job_path(job_dir, 'j3.3')
+        write_record(path, running_record('j3.3', path, meta))
+        _age(job_dir, 'j3.3', 30 * 24 * 3600)
+        assert _read(job_dir, jid='j3.3')['job_state'] == 'lost'
+        assert remove_expired(job_dir, 60) == []
+        assert sweep_expired(job_dir, 0) == []
+    finally:
+        orphan.kill()
+        orphan.wait()
+    assert sweep_expired(job_dir, 60) == ['j3.3']
+
+
+def test_cleanup_older_than_needs_no_job_ids_and_keeps_young_jobs(job_dir):
+    _jobs(job_dir)
+    _age(job_dir, DONE, 7200)
+    result = _read(job_dir, mode='cleanup', older_than=86400.0)
+    assert result == {'changed': False, 'erased': [], 'msg': 'removed 0 jobs that ended at least 86400.0 s ago'}
+    result = _read(job_dir, mode='cleanup', older_than=3600.0)
+    assert result['erased'] == [job_path(job_dir, DONE)] and result['changed'] is True
+    assert list_job_ids(job_dir) == [RUNNING]
+
+
+@pytest.mark.parametrize('value, expected', [(None, RETENTION_DEFAULT), ('', RETENTION_DEFAULT), ('0', 0),
+                                             ('3600', 3600), (' 60 ', 60)])
+def test_parse_retention(value, expected):
+    assert parse_retention(value) == expected
+
+
+@pytest.mark.parametrize('value', ['-1', 'a week', '1.5', str(10 ** 10)])
+def test_parse_retention_refuses_naming_the_variable(value):
+    with pytest.raises(JobError, match='PARALLEL_JOBS_RETENTION'):
+        parse_retention(value)
+
+
+@pytest.mark.parametrize('params, message', [
+    ({'mode': 'status', 'older_than': 5.0, 'jids': [DONE]}, 'older_than is for mode=cleanup, not mode=status'),
+    ({'mode': 'cleanup', 'older_than': -1.0}, 'older_than=-1.0 must be between 0 and'),
+    ({'mode': 'cleanup'}, 'one of jid or jids is required with mode=cleanup'),
+])
+def test_older_than_is_checked(job_dir, params, message):
+    with pytest.raises(JobError, match=message):
+        _read(job_dir, **params)
+
+
+def test_a_directory_is_swept_at_most_once_an_hour(job_dir):
+    _jobs(job_dir)
+    _age(job_dir, DONE, 8 * 24 * 3600)
+    now = time.time()
+    assert sweep_expired(job_dir, RETENTION_DEFAULT, now=now) == [DONE]
+    _jobs(job_dir)
+    _age(job_dir, DONE, 8 * 24 * 3600)
+    # Swept a minute ago: not again yet; an hour later, yes.
+    assert sweep_expired(job_dir, RETENTION_DEFAULT, now=now + 60) == []
+    assert sweep_expired(job_dir, RETENTION_DEFAULT, now=now + 3601) == [DONE]

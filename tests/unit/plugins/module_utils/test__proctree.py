@@ -17,6 +17,7 @@ from ansible_collections.parallel.jobs.plugins.module_utils._proctree import (
     kill_all,
     live_processes,
     process_tree,
+    session_processes,
 )
 
 # ---------------------------------------------------------------------------
@@ -127,3 +128,16 @@ def test_kill_all_stops_a_process_whose_pid_keeps_hopping():
                 os.kill(pid, signal.SIGKILL)
             reaper.kill()
             reaper.wait()
+
+
+def test_a_session_whose_leader_pid_was_reused_is_nobody_s_to_stop():
+    proc = subprocess.Popen(['sleep', '30'], start_new_session=True)
+    try:
+        start = read_proc_stat(proc.pid)['start_time']
+        # The job's own process (the session's leader) as recorded: its processes are found.
+        assert [pid for pid, _start in session_processes(proc.pid, start)] == [proc.pid]
+        # A record naming a leader of another start time: the pid was reused, and that session is someone else's.
+        assert session_processes(proc.pid, start - 1) == []
+    finally:
+        proc.kill()
+        proc.wait()

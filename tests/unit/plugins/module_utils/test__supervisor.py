@@ -5,13 +5,15 @@
 
 from __future__ import annotations
 
+import errno
 import signal
 
 import pytest
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import GRACE_DEFAULT, META_KEY
 from ansible_collections.parallel.jobs.plugins.module_utils._proctree import signal_name
-from ansible_collections.parallel.jobs.plugins.module_utils._supervisor import core_enforced_limit, parse_grace
+from ansible_collections.parallel.jobs.plugins.module_utils import _supervisor
+from ansible_collections.parallel.jobs.plugins.module_utils._settings import core_enforced_limit, parse_grace
 
 JID = 'j123.456'
 TRAILER = {'started': True, 'finished': True, 'ansible_job_id': JID,
@@ -58,3 +60,47 @@ def test_signal_name(signum, name):
 @pytest.mark.parametrize('limit, enforced', [(1, 1.0), (3, 3.0), (5, 5.0), (6, 10.0), (10, 10.0), (11, 15.0), (360, 360.0)])
 def test_the_drop_in_wrapper_never_stops_a_job_earlier_than_cores_wrapper(limit, enforced):
     assert core_enforced_limit(limit) == enforced
+
+
+# ---------------------------------------------------------------------------
+# Writes that fail (disk full)
+
+
+def _failing(times: int, calls: list):
+    def write():
+        calls.append(1)
+        if len(calls) <= times:
+            raise OSError(errno.ENOSPC, 'No space left on device')
+    return write
+
+
+def test_a_write_is_tried_again_until_it_succeeds(monkeypatch):
+    monkeypatch.setattr(_supervisor, 'RETRY_PAUSE', 0.001)
+    calls = []
+    assert _supervisor._retry(_failing(3, calls), 5.0) is None
+    assert len(calls) == 4
+
+
+def test_a_write_that_keeps_failing_returns_its_last_error(monkeypatch):
+    monkeypatch.setattr(_supervisor, 'RETRY_PAUSE', 0.001)
+    calls = []
+    error = _supervisor._retry(_failing(10 ** 6, calls), 0.05)
+    assert isinstance(error, OSError) and error.errno == errno.ENOSPC
+    assert len(calls) > 1
+
+
+def test_a_failed_refresh_is_not_fatal_and_is_tried_again(monkeypatch, job_dir):
+    spec = _supervisor.JobSpec(job_dir=job_dir, jid=JID, kind='command', argv=['true'], time_limit=10, grace=1.0)
+    supervisor = _supervisor._Supervisor(spec)
+    supervisor.meta.processes = [[1, 10]]
+
+    def full():
+        raise OSError(errno.ENOSPC, 'No space left on device')
+
+    monkeypatch.setattr(supervisor, 'write_running', full)
+    supervisor.refresh([[1, 10], [2, 20]])
+    # Not recorded: the next look at the tree differs again, and writes again.
+    assert supervisor.meta.processes == [[1, 10]]
+    monkeypatch.undo()
+    supervisor.refresh([[1, 10], [2, 20]])
+    assert supervisor.meta.processes == [[1, 10], [2, 20]]

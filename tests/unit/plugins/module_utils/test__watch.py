@@ -297,7 +297,7 @@ def test_count_states_over_entries():
                {'job_state': JobState.LOST}, {'job_state': 'no such state'}, {}]
     counts = count_states(entries)
     assert set(counts) == set(JobState.ALL)
-    assert counts == {JobState.RUNNING: 2, JobState.FINISHED: 1, JobState.FAILED: 0, JobState.TIMED_OUT: 0,
+    assert counts == {JobState.QUEUED: 0, JobState.RUNNING: 2, JobState.FINISHED: 1, JobState.FAILED: 0, JobState.TIMED_OUT: 0,
                       JobState.KILLED: 0, JobState.LOST: 1, JobState.CORRUPT: 0, JobState.NOT_FOUND: 0}
 
 
