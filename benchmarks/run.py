@@ -814,7 +814,7 @@ def run_scenarios(report: dict, catalogue: dict, chosen: list, options, workdir:
 
 
 def main() -> int:
-    all_names = list(scenarios(False))
+    all_names = list(dict.fromkeys(list(scenarios(False)) + list(scenarios(True))))
     parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     parser.add_argument('--quick', action='store_true',
                         help='smoke test: tiny sizes, 1 repetition, 3 sshd hosts; Markdown goes to benchmarks/results')
@@ -849,7 +849,11 @@ def main() -> int:
         return 0
 
     catalogue = scenarios(options.quick)
-    chosen = options.only or all_names
+    chosen = options.only or list(catalogue)
+    unknown = [name for name in chosen if name not in catalogue]
+    if unknown:
+        parser.error('%s: not a scenario of %s run (%s)' % (', '.join(unknown), 'a --quick' if options.quick else 'a full',
+                                                           ', '.join(catalogue)))
     repeat = 1 if options.quick else options.repeat
     repeat_slow = min(repeat, 1 if options.quick else options.repeat_slow)
     report = {'version': FORMAT_VERSION, 'quick': options.quick, 'machine': describe_machine(),

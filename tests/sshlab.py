@@ -124,8 +124,11 @@ class SshLab:
         os.chmod(self.dir / 'authorized_keys', 0o644)
         if self.login_user:
             ensure_neutral_user(self.login_user)
-            # sshd reads authorized_keys as the user logging in.
-            os.chmod(self.dir, 0o711)
+            # sshd reads authorized_keys as the user logging in: every directory above it must let that user through.
+            for directory in [self.dir] + list(self.dir.parents):
+                mode = directory.stat().st_mode
+                if not mode & 0o001:
+                    os.chmod(directory, (mode & 0o7777) | 0o011)
         self.port = free_port()
         try:
             for index, name in enumerate(self.names):
@@ -286,6 +289,8 @@ def ensure_neutral_user(name: str) -> Path:
         NEUTRAL_HOME_ROOT.mkdir(mode=0o755, parents=True, exist_ok=True)
         subprocess.run(['useradd', '--system', '--no-create-home', '--home-dir', str(home), '--shell', '/bin/sh',
                         name], check=True)
+        # No password, and not a locked account either: sshd refuses a locked one even a key.
+        subprocess.run(['usermod', '-p', '*', name], check=True)
     entry = pwd.getpwnam(name)
     if entry.pw_shell != '/bin/sh' or entry.pw_dir != str(home):
         raise RuntimeError('user %s exists with shell %s and home %s; the lab needs /bin/sh and %s'

@@ -279,25 +279,35 @@ def queue_jobs(job_dir: str, prepared: list, queue: str, max_running: int) -> li
     return entries
 
 
-def start_queued(job_dir: str, jid: str, item: dict, queue: str) -> dict | None:
-    """Start a job the queue's runner took out of the queue; return its supervisor's identity (None: it did not
-    start, and its record says why)."""
+def begin_queued(job_dir: str, jid: str, item: dict, queue: str):
+    """Fork the supervisor of a job the queue's runner took out of the queue, as the runner's child; pass the
+    result to confirm_queued. None if it could not be forked (its record then says why)."""
     try:
         spec = _job_spec(job_dir, jid, item)
         spec.queue = queue
-        confirm_start(begin_start(spec))
+        return begin_start(spec, child=True)
     except (JobError, OSError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        now = time.time()
-        job = item['job']
-        meta = JobMeta(kind=job['kind'], name=job['name'], cmd=job.get('cmd'), module=job.get('module'),
-                       started_at=now, ended_at=now, outcome=Outcome.COMPLETED)
-        write_record(job_path(job_dir, jid), final_record({'failed': True, 'msg': 'job %s did not start: %s' % (
-            job['name'], reason)}, jid, meta))
+        _record_not_started(job_dir, jid, item['job'], exc)
         return None
-    from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import read_status
 
-    return read_status(job_dir, jid).supervisor
+
+def confirm_queued(job_dir: str, jid: str, item: dict, pending) -> int | None:
+    """The supervisor's pid once it says the job runs; None if it did not start (its record then says why)."""
+    try:
+        confirm_start(pending)
+        return pending[0]
+    except (JobError, OSError) as exc:
+        _record_not_started(job_dir, jid, item['job'], exc)
+        return None
+
+
+def _record_not_started(job_dir: str, jid: str, job: dict, exc: Exception) -> None:
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    now = time.time()
+    meta = JobMeta(kind=job['kind'], name=job['name'], cmd=job.get('cmd'), module=job.get('module'),
+                   started_at=now, ended_at=now, outcome=Outcome.COMPLETED)
+    write_record(job_path(job_dir, jid), final_record({'failed': True, 'msg': 'job %s did not start: %s' % (
+        job['name'], reason)}, jid, meta))
 
 
 def start_jobs(async_dir: str, plan: dict) -> dict:
@@ -331,4 +341,4 @@ def start_jobs(async_dir: str, plan: dict) -> dict:
 
 __all__ = ('LaunchError', 'payload_delta', 'apply_payload_delta', 'job_payload', 'resolve_dir', 'check_dir',
            'find_program', 'skip_reason', 'prepare', 'begin_one', 'confirm_one', 'launch', 'queue_jobs',
-           'start_queued', 'start_jobs')
+           'begin_queued', 'confirm_queued', 'start_jobs')

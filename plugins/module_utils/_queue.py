@@ -50,7 +50,9 @@ QUEUED_MARK = '.queued-'
 _SPEC_RE = re.compile(r'\A(?P<jid>.+)\.queued-(?P<queue>[A-Za-z0-9_-]{1,64})-(?P<seq>[0-9]{20})\Z')
 MAX_RUNNING_LIMIT = 10000
 # How often the runner looks at its running jobs and its queue; and how long it stays with nothing queued.
-RUNNER_TICK = 0.1
+RUNNER_TICK = 0.5
+# What wakes the runner: a supervisor of its ending, a launcher that queued jobs.
+_WAKE_SIGNALS = (signal.SIGCHLD, signal.SIGUSR1)
 RUNNER_LINGER = 2.0
 
 
@@ -129,6 +131,18 @@ def enqueue(job_dir: str, queue: str, max_running: int, items: list) -> None:
         write_record(os.path.join(job_dir, jid), record)
         write_atomic(os.path.join(job_dir, spec_name(jid, queue, seq + index)),
                      [json.dumps(start_data).encode('utf-8', errors='surrogateescape')])
+    _wake_runner(job_dir, queue)
+
+
+def _wake_runner(job_dir: str, queue: str) -> None:
+    """Tell the runner that jobs wait (SIGUSR1), rather than have it find them at its next look."""
+    data = read_file_nofollow(_runner_path(job_dir, queue))
+    try:
+        identity = json.loads(data.decode('utf-8')) if data else None
+        if identity_alive(identity):
+            os.kill(identity['pid'], signal.SIGUSR1)
+    except (ValueError, OSError):
+        pass
 
 
 def ensure_runner(job_dir: str, queue: str) -> None:
@@ -197,9 +211,14 @@ def withdraw(job_dir: str, jid: str) -> bool:
 
 
 def _run(job_dir: str, queue: str, lock_fd: int) -> int:
-    """The runner: start the queue's jobs in order, at most ``max`` at a time, until none is waiting."""
+    """The runner: start the queue's jobs in order, at most ``max`` at a time, until none is waiting.
+
+    The supervisors it starts are its children, so the end of one (SIGCHLD)
+    wakes it at once to start the next; it also looks every RUNNER_TICK for
+    jobs queued by later tasks.
+    """
     # Imported here: only the runner starts jobs.
-    from ansible_collections.parallel.jobs.plugins.module_utils._launch import start_queued
+    from ansible_collections.parallel.jobs.plugins.module_utils._launch import begin_queued, confirm_queued
 
     # Nothing of the launcher's: not its ssh session's pipes, nothing but the lock.
     devnull = os.open(os.devnull, os.O_RDWR)
@@ -208,20 +227,28 @@ def _run(job_dir: str, queue: str, lock_fd: int) -> int:
     os.closerange(3, lock_fd)
     os.closerange(lock_fd + 1, 65536)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_BLOCK, _WAKE_SIGNALS)
     write_atomic(_runner_path(job_dir, queue), [json.dumps(process_identity(os.getpid())).encode()])
+    children = set()
     # Jobs of this queue that an earlier runner started and that still run hold their slots.
-    running = running_supervisors(job_dir, queue)
+    others = running_supervisors(job_dir, queue)
     idle_since = None
     while True:
-        running = [identity for identity in running if identity_alive(identity)]
+        _reap(children)
+        others = [identity for identity in others if identity_alive(identity)]
         waiting = queued_specs(job_dir, queue)
-        slots = _max_running(job_dir, queue) - len(running)
+        slots = _max_running(job_dir, queue) - len(children) - len(others)
+        pending = []
         for _seq, jid, name in waiting[:max(0, slots)]:
             start_data = claim(job_dir, name)
             if start_data is not None:
-                supervisor = start_queued(job_dir, jid, start_data, queue)
-                if supervisor:
-                    running.append(supervisor)
+                pending.append((jid, start_data, begin_queued(job_dir, jid, start_data, queue)))
+        # Forked first, confirmed after: the supervisors of a round set up side by side.
+        for jid, start_data, started in pending:
+            if started is not None:
+                pid = confirm_queued(job_dir, jid, start_data, started)
+                if pid is not None:
+                    children.add(pid)
         if waiting:
             idle_since = None
         elif idle_since is None:
@@ -236,7 +263,20 @@ def _run(job_dir: str, queue: str, lock_fd: int) -> int:
             except OSError:
                 return 0  # another runner has taken over
             idle_since = None
-        time.sleep(RUNNER_TICK)
+        if not pending:
+            signal.sigtimedwait(_WAKE_SIGNALS, RUNNER_TICK)
+
+
+def _reap(children: set) -> None:
+    while children:
+        try:
+            pid, _status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            children.clear()
+            return
+        if pid == 0:
+            return
+        children.discard(pid)
 
 
 def running_supervisors(job_dir: str, queue: str) -> list:

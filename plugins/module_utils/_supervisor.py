@@ -125,10 +125,13 @@ def start_job(spec: JobSpec) -> None:
     confirm_start(begin_start(spec))
 
 
-def begin_start(spec: JobSpec) -> tuple:
+def begin_start(spec: JobSpec, child: bool = False) -> tuple:
     """Fork ``spec``'s supervisor and return without waiting for it; pass the result to confirm_start.
 
     Starting many jobs this way lets their supervisors set up side by side.
+    With ``child`` (a queue's runner, itself detached) the supervisor stays
+    this process's child, so that its exit wakes the caller; its pid is the
+    result's first item.
     """
     if spec.queue is None and job_exists(spec.job_dir, spec.jid):
         raise JobError('job %s already exists in %s' % (spec.jid, spec.job_dir))
@@ -144,20 +147,21 @@ def begin_start(spec: JobSpec) -> tuple:
             os.closerange(3, write_fd)
             os.closerange(write_fd + 1, _max_fd())
             os.setsid()
-            if os.fork() == 0:
+            if child or os.fork() == 0:
                 code = _run_supervisor(spec, write_fd)
             else:
                 code = 0
         finally:
             os._exit(code)
     os.close(write_fd)
-    return first, read_fd
+    return first, read_fd, child
 
 
 def confirm_start(started: tuple) -> None:
     """Wait for the supervisor forked by begin_start to say the job runs; raise JobError if it does not."""
-    first, read_fd = started
-    os.waitpid(first, 0)
+    first, read_fd, child = started
+    if not child:
+        os.waitpid(first, 0)
     reply = _read_reply(read_fd)
     if not reply.get('ok'):
         raise JobError(reply.get('msg') or 'the job supervisor ended before the job started')
