@@ -6,19 +6,24 @@
 The floor is what no way of starting N jobs on H hosts over ssh and waiting for
 them can go below on this machine:
 
-    floor = longest job + one ssh connect + H x (unavoidable CPU per host) / cores
+    floor = one ssh connect + H x (CPU of one task per host) / cores + longest job
+
+Every host needs at least one task that reaches it (to start its jobs, and at
+best to hand their results back in the same round trip); the H tasks share the
+cores, and the last host's jobs start only once its task has run, then take
+the longest job's time.
 
 - one ssh connect: the wall time of a cold ``ssh host true`` (key exchange,
   authentication, one session), median of a few;
-- unavoidable CPU per host: the CPU the whole machine (controller and targets
-  share it here) spends per host on the least any side must do: a play of two
-  tasks (one to start, one to collect), each one ``raw`` command running a bare
-  target interpreter, on cold connections. It is the slope of the machine's
-  CPU over probe plays on 1 and on H hosts, so ansible-playbook's own start-up
-  (a fixed cost, before the timed tasks) is left out.
+- CPU of one task per host: what the whole machine (controller and targets
+  share it here) spends per host on the least a task can do: one ``raw``
+  command running a bare target interpreter, on a cold connection. It is the
+  slope of the machine's CPU over probe plays on 1 and on H hosts, so
+  ansible-playbook's own start-up (a fixed cost, before the timed tasks) is
+  left out.
 
-Mitogen keeps one interpreter per host and pays the connect and the tasks too,
-so the floor holds for every side.
+Mitogen's strategy runs the same tasks over its own connections, so the floor
+holds for every side.
 """
 
 from __future__ import annotations
@@ -57,8 +62,8 @@ def slope(points: dict) -> float:
     return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / sum((x - mean_x) ** 2 for x in xs)
 
 
-def floor_seconds(longest_job: float, connect: float, hosts: int, cpu_per_host: float, cores: int) -> float:
-    return longest_job + connect + hosts * cpu_per_host / cores
+def floor_seconds(longest_job: float, connect: float, hosts: int, cpu_per_task: float, cores: int) -> float:
+    return connect + hosts * cpu_per_task / cores + longest_job
 
 
 def measure_connect(lab, host, repeat: int = 5) -> float:

@@ -420,15 +420,39 @@ def measure_floor(runner: Runner, lab: SshLab, host_counts: list, forks: dict) -
         'connect_s': floors.measure_connect(lab, lab.hosts[0]),
         'probe_cpu_s': {str(hosts): cpu for hosts, cpu in points.items()},
         'cpu_per_host_s': floors.slope(points) if len(points) > 1 else points[1],
+        'probe_tasks': PROBE_TASKS,
         'cores': os.cpu_count(),
     }
     measured['payload_cpu_ms'] = floors.payload_cpu_ms(lab.collection_dir.parent.parent.parent, target_python())
     return measured
 
 
+# Tasks in benchmarks/playbooks/floor_probe.yml (results of runs before it had one have probe_tasks 2).
+PROBE_TASKS = 1
+
+
 def scenario_floor(floor: dict, scenario: dict) -> float:
-    return floors.floor_seconds(float(max(scenario['durations'])), floor['connect_s'], scenario['hosts'],
-                                floor['cpu_per_host_s'], floor['cores'])
+    """The floor (benchmarks/floors.py); from a probe of two tasks, its CPU per host halved: no less than one
+    task's, since the first carries the connect."""
+    per_task = floor['cpu_per_host_s'] / floor.get('probe_tasks', 2)
+    return floors.floor_seconds(float(max(scenario['durations'])), floor['connect_s'], scenario['hosts'], per_task,
+                                floor['cores'])
+
+
+def refloor(report: dict) -> None:
+    """Floors of a saved run, worked out again from its measured parts (as this version of the formula has it)."""
+    if not report.get('floor'):
+        return
+    for scenario in report['scenarios'].values():
+        if scenario.get('kind') != 'jobs' or scenario.get('max_running'):
+            continue
+        scenario['floor_s'] = scenario_floor(report['floor'], scenario)
+        for side in scenario['sides'].values():
+            for sample in side.get('samples', []):
+                sample['floor'] = scenario['floor_s']
+                sample['total_over_floor'] = sample['total'] / sample['floor']
+            if side.get('samples'):
+                side['summary'] = summarize(side['samples'])
 
 
 # -- summaries -----------------------------------------------------------------
@@ -673,11 +697,14 @@ def write_markdown(report: dict, path: Path) -> None:
         "per ssh session: root's `.bashrc` on this machine runs `pyenv init`), on one sshd per host address",
         '(127.0.0.11 and up, 100 addresses for 100 hosts), and starts cold: the ssh master connections of the',
         'play before are closed first, whichever side ran it; Mitogen opens its own connections.', '',
-        '**Floor** (benchmarks/floors.py, measured in the same run): longest job + one cold ssh connect + hosts x',
-        'the CPU per host of the least any side must do / cores. That least is a probe play of two tasks (start,',
-        'collect), each one `raw` command running a bare target interpreter; its CPU per host is the slope of the',
-        "whole machine's busy CPU over probe plays on 1 and on H hosts (controller and targets share the machine),",
-        "so ansible-playbook's start-up is left out. total / floor is how far a side is from it.", '',
+        '**Floor** (benchmarks/floors.py, measured in the same run): one cold ssh connect + hosts x the CPU of one',
+        'task per host / cores + the longest job. Every host needs at least one task that reaches it (to start its',
+        "jobs, at best handing their results back in the same round trip); the tasks share the cores, and the last",
+        "host's jobs start once its task has run. A task's CPU is the least a task can do: one `raw` command running",
+        "a bare target interpreter, as the slope of the whole machine's busy CPU over probe plays on 1 and on H hosts",
+        "(controller and targets share the machine; ansible-playbook's start-up is left out). A probe of two tasks",
+        "(earlier runs) counts half its CPU per host as one task's, no more than a first task's, which carries the",
+        'connect. total / floor is how far a side is from it.', '',
         'Phases come from the play\'s own task timings (a callback plugin): launch is from the start of the launch',
         'task to its last result, wait from the start of the wait task to its last result, total from the start of',
         'the launch to the end of the wait; ideal is the longest job. The wait includes what the jobs still had to',
@@ -699,9 +726,11 @@ def write_markdown(report: dict, path: Path) -> None:
         lines.append('- Options: %s' % report['options'])
     floor = report.get('floor')
     if floor:
-        lines.append('- Floor parts: cold ssh connect %.3f s; CPU per host %.3f s (probe CPU by hosts: %s); %d cores' % (
-            floor['connect_s'], floor['cpu_per_host_s'],
-            ', '.join('%s: %.2f s' % item for item in floor['probe_cpu_s'].items()), floor['cores']))
+        lines.append('- Floor parts: cold ssh connect %.3f s; CPU of one task per host %.3f s (a probe of %d task(s): '
+                     '%.3f s per host; machine CPU by hosts: %s); %d cores' % (
+                         floor['connect_s'], floor['cpu_per_host_s'] / floor.get('probe_tasks', 2),
+                         floor.get('probe_tasks', 2), floor['cpu_per_host_s'],
+                         ', '.join('%s: %.2f s' % item for item in floor['probe_cpu_s'].items()), floor['cores']))
         lines.append('- Target CPU of one direct run (this machine, median): %s' % ', '.join(
             '%s %.0f ms' % (key.replace('_', ' '), value) for key, value in floor['payload_cpu_ms'].items()))
     for note in report.get('notes', []):
@@ -843,6 +872,7 @@ def main() -> int:
             reports[0]['scenarios'].update(later['scenarios'])
             reports[0]['started'] += ', ' + later['started']
             reports[0].setdefault('errors', []).extend(later.get('errors', []))
+        refloor(reports[0])
         extrapolate(reports[0])
         write_markdown(reports[0], options.markdown or MARKDOWN)
         print_table(reports[0])
@@ -852,8 +882,8 @@ def main() -> int:
     chosen = options.only or list(catalogue)
     unknown = [name for name in chosen if name not in catalogue]
     if unknown:
-        parser.error('%s: not a scenario of %s run (%s)' % (', '.join(unknown), 'a --quick' if options.quick else 'a full',
-                                                           ', '.join(catalogue)))
+        kind = 'a --quick' if options.quick else 'a full'
+        parser.error('%s: not a scenario of %s run (%s)' % (', '.join(unknown), kind, ', '.join(catalogue)))
     repeat = 1 if options.quick else options.repeat
     repeat_slow = min(repeat, 1 if options.quick else options.repeat_slow)
     report = {'version': FORMAT_VERSION, 'quick': options.quick, 'machine': describe_machine(),
@@ -873,6 +903,9 @@ def main() -> int:
     began = time.monotonic()
     try:
         run_scenarios(report, catalogue, chosen, options, workdir, lab_size, repeat, repeat_slow)
+    except Exception as exc:  # what was measured is kept: the results file says where the run stopped
+        report['errors'].append({'scenario': '-', 'side': '-', 'repetition': 0,
+                                 'error': 'the run stopped: %s: %s' % (type(exc).__name__, exc)})
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     report['elapsed_s'] = round(time.monotonic() - began)

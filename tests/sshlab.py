@@ -262,8 +262,10 @@ class SshLab:
             subprocess.run(['ssh', '-o', 'ControlPath=%s' % socket_path, '-O', 'exit', 'lab'],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
                            timeout=30, check=False)
-            if socket_path.exists():
+            try:
                 socket_path.unlink()
+            except FileNotFoundError:
+                pass  # the master had gone by itself
 
     def playbook(self, playbook, *args, activate: bool = True, env: dict | None = None, check: bool = False,
                  timeout: float = 900) -> subprocess.CompletedProcess:

@@ -59,9 +59,33 @@ main(json.loads(%(request)r))
 _PAYLOAD = []
 
 
+def _cache_path() -> str | None:
+    """Where the compressed sources are kept for this run: the controller's local tmp dir, which the run's
+    workers (one forked process per host and task) share, so one of them compresses and the others read."""
+    try:
+        from ansible import constants as C
+
+        local_tmp = C.DEFAULT_LOCAL_TMP
+    except (ImportError, AttributeError):
+        return None
+    if not local_tmp or not os.path.isdir(local_tmp):
+        return None
+    stamp = max(os.stat(os.path.join(directory, name)).st_mtime_ns for directory, _dirs, files in os.walk(_MODULE_UTILS)
+                for name in files if name.endswith('.py'))
+    return os.path.join(local_tmp, 'parallel_jobs_direct_%d.b64' % stamp)
+
+
 def _payload() -> str:
-    """The collection's target-side sources, compressed once per process."""
+    """The collection's target-side sources, compressed once per run (and kept per process)."""
     if not _PAYLOAD:
+        cache = _cache_path()
+        if cache:
+            try:
+                with open(cache, encoding='ascii') as handle:
+                    _PAYLOAD.append(handle.read())
+                    return _PAYLOAD[0]
+            except OSError:
+                pass
         sources, packages = {}, list(_PARENTS)
         for directory, _dirs, files in os.walk(_MODULE_UTILS):
             relative = os.path.relpath(directory, _MODULE_UTILS)
@@ -78,6 +102,15 @@ def _payload() -> str:
                     sources[prefix + '.' + name[:-3]] = source
         data = json.dumps([sources, sorted(set(packages))]).encode('utf-8')
         _PAYLOAD.append(base64.b64encode(zlib.compress(data, 9)).decode('ascii'))
+        if cache:
+            # Written whole or not at all: a worker reading it meanwhile finds it missing, never cut short.
+            partial = '%s.%d' % (cache, os.getpid())
+            try:
+                with open(partial, 'w', encoding='ascii') as handle:
+                    handle.write(_PAYLOAD[0])
+                os.replace(partial, cache)
+            except OSError:
+                pass
     return _PAYLOAD[0]
 
 

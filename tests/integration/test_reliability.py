@@ -9,6 +9,7 @@ the test asserts the difference.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -263,3 +264,35 @@ def test_a_leased_job_stops_soon_after_the_play_waiting_for_it_is_killed(lab, tm
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL,
                           timeout=120)
     assert '"job_state": "killed"' in read.stdout, read.stdout
+
+
+@pytest.mark.target_side
+def test_planted_and_broken_job_files_stay_contained_and_a_shared_dir_keeps_its_mode(run_playbook, tmp_path):
+    job_dir, shared_dir = tmp_path / 'jobs', tmp_path / 'shared'
+    job_dir.mkdir(mode=0o700)
+    shared_dir.mkdir()
+    os.chmod(shared_dir, 0o1777)
+    run_id = _run_id()
+    outcome = run_playbook('planted_files.yml', '-e', 'run_id=%s' % run_id, '-e', 'job_dir=%s' % job_dir,
+                           '-e', 'shared_dir=%s' % shared_dir)
+    # A job file another user owns is not trusted: the process it names is not signalled.
+    foreign = outcome.result('foreign_kill')
+    assert foreign['job_state'] == 'corrupt' and 'refusing to trust it' in foreign['job_reason']
+    assert outcome.result('victim_alive') is True
+    # Each broken file is corrupt (or read as far as it can be) on its own; the batch and the wait go on.
+    assert outcome.result('batch') == ['running', 'corrupt', 'finished']
+    assert 'too deep' in outcome.result('deep_reason')
+    assert outcome.result('waited') == ['corrupt', 'finished']
+    cleaned = outcome.result('cleaned')
+    assert cleaned['failed'] is True and 'j4%s.1: cannot remove' % run_id in cleaned['msg']
+    assert sorted(os.path.basename(path) for path in cleaned['erased']) == ['j2%s.1' % run_id, 'j3%s.1' % run_id]
+    assert (job_dir / ('j4%s.1' % run_id)).is_dir()
+    # The shared sticky directory keeps its mode; the job went in a private subdirectory of it.
+    assert oct(shared_dir.stat().st_mode & 0o7777) == '0o1777'
+    results_file = outcome.result('in_shared')
+    assert os.path.dirname(os.path.dirname(results_file)) == str(shared_dir)
+    assert oct(os.stat(os.path.dirname(results_file)).st_mode & 0o777) == '0o700'
+    # An output file swapped for a symlink is never followed: the job fails saying so, the link's target unread.
+    swapped = outcome.result('swapped')
+    assert swapped['job_state'] == 'failed' and 'symlink' in swapped['msg'], swapped
+    assert outcome.result('hostname').strip() not in json.dumps(swapped)
