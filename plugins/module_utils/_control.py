@@ -22,14 +22,13 @@ from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import Job
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.liveness import read_proc_stat, require_proc
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import (
     GRACE_DEFAULT,
-    META_KEY,
     NOT_FOUND_MSG,
     JobState,
     JobStatus,
-    Outcome,
     count_states,
     job_entry,
     killed_lost_record,
+    killed_queued_record,
     read_job,
     read_statuses,
 )
@@ -41,12 +40,14 @@ from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import (
     list_job_ids,
     open_job_dir,
     remove_job_files,
+    remove_job_if_possible,
     remove_old_collected,
     set_aside,
     write_record,
 )
 from ansible_collections.parallel.jobs.plugins.module_utils._proctree import (
     live_processes,
+    run_detached,
     session_processes,
     stop_processes,
 )
@@ -214,12 +215,8 @@ def remove_expired(job_dir: str, max_age: float, now: float | None = None, jids=
         status = read_job(job_dir, jid)
         if status.state not in JobState.ENDED or _still_running(status):
             continue
-        if not check_mode:
-            try:
-                remove_job_files(job_dir, jid)
-            except JobError:
-                continue
-        removed.append(jid)
+        if check_mode or remove_job_if_possible(job_dir, jid):
+            removed.append(jid)
     return removed
 
 
@@ -228,13 +225,18 @@ SWEEP_MARK = '.swept'
 SWEEP_INTERVAL = 3600.0
 
 
+def _sweep_due(job_dir: str, retention: int, now: float) -> bool:
+    return bool(retention) and now - (file_mtime(os.path.join(job_dir, SWEEP_MARK)) or 0.0) >= min(
+        SWEEP_INTERVAL, retention / 10.0)
+
+
 def sweep_expired(job_dir: str, retention: int, now: float | None = None) -> list:
     """Retention, when a job is started: remove what ended more than ``retention`` seconds ago (0: nothing), unless
     the directory was swept in the last SWEEP_INTERVAL. A failure here never fails the start."""
     now = time.time() if now is None else now
-    mark = os.path.join(job_dir, SWEEP_MARK)
-    if not retention or now - (file_mtime(mark) or 0.0) < min(SWEEP_INTERVAL, retention / 10.0):
+    if not _sweep_due(job_dir, retention, now):
         return []
+    mark = os.path.join(job_dir, SWEEP_MARK)
     try:
         os.close(os.open(mark, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600))
         os.utime(mark, (now, now), follow_symlinks=False)
@@ -244,24 +246,10 @@ def sweep_expired(job_dir: str, retention: int, now: float | None = None) -> lis
 
 
 def sweep_in_background(job_dir: str, retention: int) -> None:
-    """sweep_expired in a detached process, so that the start's reply (and its ssh session) need not wait."""
-    if not retention or time.time() - (file_mtime(os.path.join(job_dir, SWEEP_MARK)) or 0.0) < min(
-            SWEEP_INTERVAL, retention / 10.0):
-        return
-    first = os.fork()
-    if first:
-        os.waitpid(first, 0)
-        return
-    try:
-        os.setsid()
-        if os.fork() == 0:
-            devnull = os.open(os.devnull, os.O_RDWR)
-            for fd in (0, 1, 2):
-                os.dup2(devnull, fd)
-            os.closerange(3, 65536)
-            sweep_expired(job_dir, retention)
-    finally:
-        os._exit(0)
+    """sweep_expired in a detached process, so that the start's reply (and its ssh session) need not wait;
+    nothing is forked when no sweep is due."""
+    if _sweep_due(job_dir, retention, time.time()):
+        run_detached(sweep_expired, job_dir, retention)
 
 
 def _cleanup_older(request: Request) -> dict:
@@ -353,10 +341,7 @@ def stop_job(job_dir: str, jid: str) -> JobStatus:
         from ansible_collections.parallel.jobs.plugins.module_utils._queue import withdraw
 
         if withdraw(job_dir, jid):
-            now = time.time()
-            meta = dict(status.meta, outcome=Outcome.KILLED, ended_at=now, reason='killed while queued: it never started')
-            write_record(status.path, {'failed': True, 'killed': True, 'msg': meta['reason'], 'started': True,
-                                       'finished': True, 'ansible_job_id': jid, META_KEY: meta})
+            write_record(status.path, killed_queued_record(status, time.time()))
             return read_job(job_dir, jid)
         # The runner took it out of the queue first: it is starting; stop it once it runs.
         deadline = time.monotonic() + KILL_SETTLE

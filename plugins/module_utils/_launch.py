@@ -173,7 +173,7 @@ def _job_spec(job_dir: str, jid: str, item: dict) -> JobSpec:
               'name': job['name'], 'cwd': item['cwd'], 'env': job.get('environment') or None,
               'lease': item.get('lease')}
     if job['kind'] == JobKind.COMMAND:
-        program = find_program(job['argv'][0], (common['env'] or {}).get('PATH', os.environ.get('PATH')))
+        program = _program(job)
         if program is None:
             raise JobError('%s: command not found' % job['argv'][0])
         return JobSpec(argv=[program] + job['argv'][1:], cmd=job['cmd'], output_limit=job['output_limit'],
@@ -181,6 +181,11 @@ def _job_spec(job_dir: str, jid: str, item: dict) -> JobSpec:
     # The payload goes in as the interpreter's stdin, as with pipelining.
     return JobSpec(argv=job['interpreter'], module=job['module'],
                    stdin_data=item.pop('payload').encode('utf-8', errors='surrogateescape'), **common)
+
+
+def _program(job: dict) -> str | None:
+    """The executable a command job runs, looked up in the job's own PATH (None: not found)."""
+    return find_program(job['argv'][0], (job.get('environment') or {}).get('PATH', os.environ.get('PATH')))
 
 
 def begin_one(job_dir: str, item: dict) -> dict:
@@ -257,8 +262,7 @@ def queue_jobs(job_dir: str, prepared: list, queue: str, max_running: int) -> li
         job = item['job']
         if job['kind'] == JobKind.COMMAND and not item['skip']:
             # Checked now, before any job is queued: a queued job must not fail later for a typo.
-            env_path = (job.get('environment') or {}).get('PATH', os.environ.get('PATH'))
-            if find_program(job['argv'][0], env_path) is None:
+            if _program(job) is None:
                 raise LaunchError('%s: %s: command not found' % (entry_label(index, job['name']), job['argv'][0]))
     entries, items = [], []
     now = time.time()

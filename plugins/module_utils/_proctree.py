@@ -177,6 +177,32 @@ def kill_all(list_processes, reap=None, rounds: int = 500) -> None:
         time.sleep(0.01)
 
 
+def run_detached(func, *args, keep_fd: int | None = None) -> None:
+    """Run ``func(*args)`` in a process of its own session, nobody's child here, with its stdio on /dev/null
+    and no descriptor of ours but ``keep_fd``; return once it is on its way."""
+    first = os.fork()
+    if first:
+        os.waitpid(first, 0)
+        return
+    code = 1
+    try:
+        os.setsid()
+        if os.fork() == 0:
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(devnull, fd)
+            if keep_fd is None:
+                os.closerange(3, 65536)
+            else:
+                os.closerange(3, keep_fd)
+                os.closerange(keep_fd + 1, 65536)
+            code = func(*args) or 0
+        else:
+            code = 0
+    finally:
+        os._exit(code)
+
+
 def peak_rss() -> int | None:
     """This process's peak resident memory in bytes (VmHWM), recorded so memory claims can be checked."""
     try:
@@ -191,4 +217,4 @@ def peak_rss() -> int | None:
 
 __all__ = ('set_child_subreaper', 'signal_name', 'process_tree', 'live_processes', 'session_processes',
            'signal_processes', 'kill_all',
-           'stop_processes', 'peak_rss')
+           'stop_processes', 'peak_rss', 'run_detached')

@@ -39,11 +39,14 @@ import time
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError, is_jid
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.liveness import identity_alive, process_identity
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import (
+    list_names,
     open_new_private,
     read_file_nofollow,
     write_atomic,
     write_record,
 )
+from ansible_collections.parallel.jobs.plugins.module_utils._proctree import run_detached
+
 
 QUEUE_NAME_RE = re.compile(r'\A[A-Za-z0-9_-]{1,64}\Z')
 QUEUED_MARK = '.queued-'
@@ -77,11 +80,7 @@ def parse_spec_name(name: str):
 def queued_specs(job_dir: str, queue: str | None = None) -> list:
     """``[(seq, jid, file name)]`` of the jobs waiting in ``queue`` (every queue if None), first in line first."""
     found = []
-    try:
-        names = os.listdir(job_dir)
-    except OSError:
-        return found
-    for name in names:
+    for name in list_names(job_dir):
         if QUEUED_MARK not in name:
             continue
         parsed = parse_spec_name(name)
@@ -155,19 +154,10 @@ def ensure_runner(job_dir: str, queue: str) -> None:
         if exc.errno in (errno.EAGAIN, errno.EACCES):
             return  # a runner holds it, and looks for new spec files before it leaves
         raise
-    first = os.fork()
-    if first == 0:
-        code = 1
-        try:
-            os.setsid()
-            if os.fork() == 0:
-                code = _run(job_dir, queue, fd)
-            else:
-                code = 0
-        finally:
-            os._exit(code)
-    os.close(fd)
-    os.waitpid(first, 0)
+    try:
+        run_detached(_run, job_dir, queue, fd, keep_fd=fd)
+    finally:
+        os.close(fd)
     deadline = time.monotonic() + 10
     while not runner_alive(job_dir, queue):
         if time.monotonic() > deadline:
@@ -220,12 +210,6 @@ def _run(job_dir: str, queue: str, lock_fd: int) -> int:
     # Imported here: only the runner starts jobs.
     from ansible_collections.parallel.jobs.plugins.module_utils._launch import begin_queued, confirm_queued
 
-    # Nothing of the launcher's: not its ssh session's pipes, nothing but the lock.
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    os.closerange(3, lock_fd)
-    os.closerange(lock_fd + 1, 65536)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_BLOCK, _WAKE_SIGNALS)
     write_atomic(_runner_path(job_dir, queue), [json.dumps(process_identity(os.getpid())).encode()])

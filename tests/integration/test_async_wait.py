@@ -213,18 +213,29 @@ def _start_outage_play(lab, results_dir, *extra):
     return proc
 
 
-def test_an_outage_longer_than_a_window_is_ridden_out_and_each_job_reported_once(lab, tmp_path):
+def _wait_through_outage(lab, tmp_path, max_reconnects: int, down_for: float | None):
+    """Run wait_outage.yml with host1 taken down during its first window, for ``down_for`` seconds (None:
+    until the play ends); return its exit code, its output and its results dir."""
     results_dir = tmp_path / 'results'
     results_dir.mkdir()
-    proc = _start_outage_play(lab, results_dir, '-e', 'max_reconnects=10')
-    host = lab.hosts[0]
+    proc = _start_outage_play(lab, results_dir, '-e', 'max_reconnects=%d' % max_reconnects)
+    host, output = lab.hosts[0], None
     try:
         lab.take_down(host)
-        time.sleep(6)  # three windows of 2 s
+        if down_for is None:
+            output = proc.communicate(timeout=120)[0]
+        else:
+            time.sleep(down_for)
     finally:
         lab.bring_up(host)
-    output = proc.communicate(timeout=120)[0]
-    assert proc.returncode == 0, output[-6000:]
+    if output is None:
+        output = proc.communicate(timeout=120)[0]
+    return proc.returncode, output, results_dir
+
+
+def test_an_outage_longer_than_a_window_is_ridden_out_and_each_job_reported_once(lab, tmp_path):
+    rc, output, results_dir = _wait_through_outage(lab, tmp_path, 10, down_for=6)  # three windows of 2 s
+    assert rc == 0, output[-6000:]
     waited = json.loads((results_dir / 'host1-waited.json').read_text())
     assert [job['job_name'] for job in waited['jobs']] == ['first', 'second']
     assert [job['job_state'] for job in waited['jobs']] == ['finished', 'finished']
@@ -232,17 +243,9 @@ def test_an_outage_longer_than_a_window_is_ridden_out_and_each_job_reported_once
 
 
 def test_an_outage_past_max_reconnects_ends_the_wait_as_unreachable_saying_so(lab, tmp_path):
-    results_dir = tmp_path / 'results'
-    results_dir.mkdir()
-    proc = _start_outage_play(lab, results_dir, '-e', 'max_reconnects=1')
-    host = lab.hosts[0]
-    try:
-        lab.take_down(host)
-        output = proc.communicate(timeout=120)[0]
-    finally:
-        lab.bring_up(host)
+    rc, output, results_dir = _wait_through_outage(lab, tmp_path, 1, down_for=None)
     # ansible-playbook's exit code for an unreachable host
-    assert proc.returncode == 4, output[-6000:]
+    assert rc == 4, output[-6000:]
     assert 'gave up waiting after 2 connection failures in a row (the jobs run on' in output
     # The jobs ran on: they are read, and removed, once the host is back.
     jids = json.loads((results_dir / 'host1-window_started.json').read_text())

@@ -150,6 +150,13 @@ def killed_lost_record(status: JobStatus, sent: str | None, ended_at: float) -> 
             'started': True, 'finished': True, 'ansible_job_id': status.jid, META_KEY: meta}
 
 
+def killed_queued_record(status: JobStatus, ended_at: float) -> dict:
+    """The record of a queued job taken out of its queue on request: killed, never started."""
+    meta = dict(status.meta, outcome=Outcome.KILLED, ended_at=ended_at, reason='killed while queued: it never started')
+    return {'failed': True, 'killed': True, 'msg': meta['reason'], 'started': True, 'finished': True,
+            'ansible_job_id': status.jid, META_KEY: meta}
+
+
 # ---------------------------------------------------------------------------
 # Reading
 
@@ -294,11 +301,11 @@ def classify_record(record: dict, boot_id: str | None, alive=identity_alive) -> 
         supervisor = meta.get('supervisor')
         if not meta:
             return JobState.RUNNING, "running (started by ansible-core's wrapper, whose liveness cannot be checked)"
+        if boot_id and meta.get('boot_id') and meta['boot_id'] != boot_id:
+            return JobState.LOST, 'the host rebooted after the job started'
         if supervisor is None and meta.get('queue'):
             # Whether its queue's runner is still there is for the reader to check (_read_once).
             return JobState.QUEUED, 'queued in %s' % meta['queue']
-        if boot_id and meta.get('boot_id') and meta['boot_id'] != boot_id:
-            return JobState.LOST, 'the host rebooted after the job started'
         if not alive(supervisor):
             pid = supervisor.get('pid') if isinstance(supervisor, dict) else None
             return JobState.LOST, 'its supervisor (pid %s) is gone' % pid
@@ -372,9 +379,7 @@ def _read_once(job_dir: str, path: str, jid: str, boot_id: str | None) -> JobSta
         from ansible_collections.parallel.jobs.plugins.module_utils._queue import runner_alive
 
         queue = record[META_KEY]['queue']
-        if boot_id and record[META_KEY].get('boot_id') not in (None, boot_id):
-            state, reason = JobState.LOST, 'the host rebooted while the job was queued'
-        elif not runner_alive(job_dir, queue):
+        if not runner_alive(job_dir, queue):
             state, reason = JobState.LOST, 'the runner of its queue %s is gone: it never started' % queue
     return JobStatus(jid, state, reason, path, record, collected=collected)
 
@@ -463,7 +468,7 @@ def count_states(entries) -> dict:
 
 __all__ = (
     'META_KEY', 'RECORD_FORMAT', 'GRACE_DEFAULT', 'NOT_FOUND_HINT', 'NOT_FOUND_MSG', 'JobState', 'Outcome', 'JobKind', 'JobMeta',
-    'running_record', 'final_trailer', 'final_record', 'killed_lost_record',
+    'running_record', 'final_trailer', 'final_record', 'killed_lost_record', 'killed_queued_record',
     'JobStatus', 'parse_record', 'classify_record', 'not_found_status', 'read_job', 'read_status', 'read_statuses',
     'job_entry', 'list_entry', 'count_states',
 )

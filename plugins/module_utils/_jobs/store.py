@@ -356,14 +356,27 @@ def set_aside(job_dir: str, jid: str) -> bool:
     return True
 
 
+def list_names(job_dir: str) -> list:
+    """Every name in ``job_dir``, or none if it cannot be listed (for sweeps, which must never fail a task)."""
+    try:
+        return os.listdir(job_dir)
+    except OSError:
+        return []
+
+
+def remove_job_if_possible(job_dir: str, jid: str) -> bool:
+    """remove_job_files for a sweep: False, and nothing raised, where something of the job cannot be removed."""
+    try:
+        remove_job_files(job_dir, jid)
+        return True
+    except JobError:
+        return False
+
+
 def remove_old_collected(job_dir: str, now: float, keep: float = COLLECTED_KEEP) -> list:
     """Remove the files of jobs collected more than ``keep`` seconds ago; return their ids."""
     removed = []
-    try:
-        names = os.listdir(job_dir)
-    except OSError:
-        return removed
-    for name in names:
+    for name in list_names(job_dir):
         jid = name[:-len(COLLECTED_SUFFIX)] if name.endswith(COLLECTED_SUFFIX) else None
         if not jid or not is_jid(jid):
             continue
@@ -372,11 +385,7 @@ def remove_old_collected(job_dir: str, now: float, keep: float = COLLECTED_KEEP)
             collected_at = os.lstat(os.path.join(job_dir, name)).st_ctime
         except OSError:
             continue
-        if now - collected_at > keep:
-            try:
-                remove_job_files(job_dir, jid)
-            except JobError:
-                continue
+        if now - collected_at > keep and remove_job_if_possible(job_dir, jid):
             removed.append(jid)
     return removed
 
@@ -407,5 +416,5 @@ __all__ = (
     'write_atomic', 'write_record', 'open_new_private', 'stdin_descriptor',
     'open_regular', 'read_file_nofollow', 'read_tail', 'file_size',
     'JobRemovalError', 'remove_job_files', 'remove_output_files', 'set_aside', 'remove_old_collected',
-    'LEASE_SUFFIX', 'renew_lease',
+    'LEASE_SUFFIX', 'renew_lease', 'list_names', 'remove_job_if_possible',
 )
