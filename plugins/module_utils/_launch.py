@@ -327,7 +327,8 @@ def start_jobs(async_dir: str, plan: dict) -> dict:
     job_dir = ensure_job_dir(expand_job_dir(async_dir))
     entries = launch(job_dir, plan)
     result = {'changed': any(entry.get('started') for entry in entries), 'jobs': entries, 'job_dir': job_dir}
-    if plan.get('retention'):
+    # Housekeeping only after a start that did something: a start that failed (a full disk) leaves nothing.
+    if plan.get('retention') and result['changed']:
         from ansible_collections.parallel.jobs.plugins.module_utils._control import sweep_in_background
 
         sweep_in_background(job_dir, plan['retention'])
