@@ -42,7 +42,9 @@ from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import (
     job_exists,
     job_path,
     open_new_private,
+    open_own_output,
     output_paths,
+    reclaim_output,
     remove_job_files,
     remove_output_files,
     stdin_descriptor,
@@ -263,6 +265,9 @@ class _Supervisor:
         self.lease_path = self.path + LEASE_SUFFIX if spec.lease else None
         # Why the job was stopped, when not on request or at its limit.
         self.stop_reason = None
+        # Read ends of the output files, kept while the job runs: the result is the job's own output even if
+        # the names are swapped (for a symlink, say) meanwhile.
+        self.output_fds = ()
 
     def write_running(self) -> None:
         write_record(self.path, running_record(self.spec.jid, self.path, self.meta))
@@ -296,6 +301,8 @@ class _Supervisor:
             stdout_fd = open_new_private(self.stdout_path)
             stderr_fd = open_new_private(self.stderr_path)
             try:
+                self.output_fds = (open_own_output(self.stdout_path, stdout_fd),
+                                   open_own_output(self.stderr_path, stderr_fd))
                 self.job_pid = _spawn(spec.argv, stdin_fd, stdout_fd, stderr_fd, env)
             except BaseException:
                 remove_output_files(spec.job_dir, spec.jid)
@@ -371,6 +378,7 @@ class _Supervisor:
             meta.signal = sent
             meta.reason = stopped_message(outcome, elapsed, spec.time_limit, sent, self.stop_reason)
 
+        self.reclaim_output()
         keep, extra = (), {}
         if spec.kind == JobKind.COMMAND:
             result, keep = command_result(spec.cmd, spec.output_limit, self.stdout_path, self.stderr_path, rc,
@@ -387,6 +395,10 @@ class _Supervisor:
             result = stopped_result(outcome, elapsed, spec.time_limit, sent, rc,
                                     core_pid=self.job_pid if spec.core_contract else None, why=self.stop_reason)
             result.update(output_tails(self.stdout_path, self.stderr_path))
+        if meta.reclaimed and isinstance(result, dict):
+            result.setdefault('warnings', []).append(
+                'the job output file %s was replaced while the job ran; the result holds the job\'s own output'
+                % ' and '.join(meta.reclaimed))
         # Taken once the result is built: that is where a wrapper that buffers output peaks.
         meta.supervisor_peak_rss = peak_rss()
         trailer = dict(extra, **final_trailer(spec.jid, meta))
@@ -408,6 +420,17 @@ class _Supervisor:
                                                                     spec.jid, meta)), RECORD_RETRY)
         if error is not None:
             raise error
+
+    def reclaim_output(self) -> None:
+        reclaimed = []
+        for path, fd in zip((self.stdout_path, self.stderr_path), self.output_fds):
+            try:
+                if reclaim_output(path, fd):
+                    reclaimed.append(path)
+            except (OSError, JobError):
+                # Built from what the name holds: never followed (the reads refuse links), at worst empty.
+                pass
+        self.meta.reclaimed = reclaimed or None
 
     def fail(self, msg: str) -> None:
         """Record a failure of the supervisor itself, after stopping what it started."""

@@ -92,6 +92,19 @@ def _our_jobs_since(before: set) -> list:
     return ours
 
 
+def _failures(output: str) -> str:
+    """The tasks that failed and were not ignored, and the recap: what to read when a target fails.
+
+    The whole output runs to tens of kilobytes and a CI log keeps its end; the task that failed is
+    often far from it.
+    """
+    blocks = re.split(r'\n(?=TASK \[|PLAY RECAP)', output)
+    failed = [block[:3000] for block in blocks
+              if re.search(r'^(fatal|failed): \[', block, re.M) and '...ignoring' not in block]
+    recap = [block for block in blocks if block.startswith('PLAY RECAP')]
+    return '\n'.join(failed + recap[-1:]) or output[-8000:]
+
+
 @pytest.mark.parametrize('role', ['async', 'async_fail'])
 def test_cores_role_target_passes_activated(lab, core_targets, testhost, tmp_path, role):
     play = tmp_path / 'play.yml'
@@ -99,8 +112,8 @@ def test_cores_role_target_passes_activated(lab, core_targets, testhost, tmp_pat
                     % (tmp_path, role))
     before = set(os.listdir(JOB_DIR)) if JOB_DIR.exists() else set()
     proc = _run(lab, ['-i', str(testhost), str(play)], tmp_path, ANSIBLE_ROLES_PATH=str(core_targets))
-    assert proc.returncode == 0, proc.stdout[-8000:]
-    assert 'failed=0' in proc.stdout
+    assert proc.returncode == 0, _failures(proc.stdout)
+    assert 'failed=0' in proc.stdout, _failures(proc.stdout)
     if role == 'async':
         # The target leaves its fire-and-forget jobs behind: they ran under our supervisor, not core's wrapper.
         assert _our_jobs_since(before), 'no job of this run was written by parallel.jobs: not activated?'
@@ -109,6 +122,6 @@ def test_cores_role_target_passes_activated(lab, core_targets, testhost, tmp_pat
 def test_cores_junk_after_json_target_passes_activated(lab, core_targets, testhost):
     target = core_targets / 'async_extra_data'
     proc = _run(lab, ['-i', str(testhost), 'test_async.yml', '-v'], target, ANSIBLE_DEBUG='0')
-    assert proc.returncode == 0, proc.stdout[-8000:]
+    assert proc.returncode == 0, _failures(proc.stdout)
     # What the target's runme.sh greps for.
     assert 'junk after the JSON data: junk_after_module_output' in proc.stdout, proc.stdout[-8000:]

@@ -9,6 +9,7 @@ the test asserts the difference.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -272,8 +273,10 @@ def test_planted_and_broken_job_files_stay_contained_and_a_shared_dir_keeps_its_
     shared_dir.mkdir()
     os.chmod(shared_dir, 0o1777)
     run_id = _run_id()
+    decoy = tmp_path / 'decoy'
+    decoy.write_text('decoy %s\n' % run_id)
     outcome = run_playbook('planted_files.yml', '-e', 'run_id=%s' % run_id, '-e', 'job_dir=%s' % job_dir,
-                           '-e', 'shared_dir=%s' % shared_dir)
+                           '-e', 'shared_dir=%s' % shared_dir, '-e', 'decoy=%s' % decoy)
     # A job file another user owns is not trusted: the process it names is not signalled.
     foreign = outcome.result('foreign_kill')
     assert foreign['job_state'] == 'corrupt' and 'refusing to trust it' in foreign['job_reason']
@@ -293,3 +296,11 @@ def test_planted_and_broken_job_files_stay_contained_and_a_shared_dir_keeps_its_
     results_file = outcome.result('in_shared')
     assert os.path.dirname(os.path.dirname(results_file)) == str(shared_dir)
     assert oct(os.stat(os.path.dirname(results_file)).st_mode & 0o777) == '0o700'
+    # Output files swapped for symlinks while the job runs: the links are never followed (the decoy is neither
+    # returned nor written), and the result is the job's own output, kept through the supervisor's descriptors.
+    swapped = outcome.result('swapped')
+    assert swapped['job_state'] == 'finished' and swapped['rc'] == 0, swapped
+    assert swapped['stdout'] == 'real output' and swapped['stderr'] == 'real error', swapped
+    assert any('was replaced while the job ran' in warning for warning in swapped.get('warnings', [])), swapped
+    assert decoy.read_text() == 'decoy %s\n' % run_id
+    assert 'decoy %s' % run_id not in json.dumps(swapped)

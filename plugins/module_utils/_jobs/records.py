@@ -97,6 +97,7 @@ class JobMeta:
         'queue',           # the queue the job waited in (async_start's max_running)
         'queued_at',
         'lease',           # seconds the job lives unread before its supervisor stops it
+        'reclaimed',       # output files found replaced when the job ended, put back from the supervisor's copy
     )
     __slots__ = FIELDS
 

@@ -222,6 +222,50 @@ def open_new_private(path: str) -> int:
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
 
 
+def open_own_output(path: str, write_fd: int) -> int:
+    """A read descriptor on the file ``write_fd`` was created as, opened through ``path`` without following links.
+
+    The supervisor keeps it while the job runs, so the job's output stays its own whatever is done to the name.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    ours, named = os.fstat(write_fd), os.fstat(fd)
+    if (ours.st_dev, ours.st_ino) != (named.st_dev, named.st_ino):
+        os.close(fd)
+        raise JobError('%s was replaced as it was created' % path)
+    return fd
+
+
+def reclaim_output(path: str, read_fd: int) -> bool:
+    """Put the job's own output (``read_fd``) back under ``path`` if the name no longer holds it.
+
+    Whatever took its place (a symlink, another file) is removed, never followed, and a private copy of the
+    job's output is written in its stead. Returns whether it had to.
+    """
+    ours = os.fstat(read_fd)
+    try:
+        named = os.lstat(path)
+    except FileNotFoundError:
+        named = None
+    if named is not None and (named.st_dev, named.st_ino) == (ours.st_dev, ours.st_ino):
+        return False
+    if named is not None:
+        if stat.S_ISDIR(named.st_mode):
+            raise JobError('%s was replaced by a directory while the job ran' % path)
+        os.unlink(path)
+    out = open_new_private(path)
+    try:
+        offset = 0
+        while offset < ours.st_size:
+            sent = os.sendfile(out, read_fd, offset, ours.st_size - offset)
+            if sent == 0:
+                break
+            offset += sent
+        os.fsync(out)
+    finally:
+        os.close(out)
+    return True
+
+
 def stdin_descriptor(job_dir: str, jid: str, data: bytes | None) -> int:
     """A descriptor to read ``data`` from (``/dev/null`` if None), for a job's stdin.
 
@@ -413,7 +457,7 @@ __all__ = (
     'JOB_DIR_DEFAULT', 'STDOUT_SUFFIX', 'STDERR_SUFFIX', 'STDIN_SUFFIX', 'COLLECTED_SUFFIX', 'COLLECTED_KEEP',
     'home_dir', 'expand_home', 'expand_job_dir', 'check_job_dir', 'private_job_dir', 'ensure_job_dir', 'open_job_dir', 'job_path', 'job_exists',
     'output_paths', 'list_job_ids', 'file_mark', 'file_mtime',
-    'write_atomic', 'write_record', 'open_new_private', 'stdin_descriptor',
+    'write_atomic', 'write_record', 'open_new_private', 'open_own_output', 'reclaim_output', 'stdin_descriptor',
     'open_regular', 'read_file_nofollow', 'read_tail', 'file_size',
     'JobRemovalError', 'remove_job_files', 'remove_output_files', 'set_aside', 'remove_old_collected',
     'LEASE_SUFFIX', 'renew_lease', 'list_names', 'remove_job_if_possible',

@@ -23,8 +23,11 @@ from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import (
     expand_job_dir,
     job_path,
     open_job_dir,
+    open_new_private,
+    open_own_output,
     output_paths,
     read_tail,
+    reclaim_output,
     remove_job_files,
     write_atomic,
     write_record,
@@ -222,6 +225,68 @@ def test_read_tail_of_a_missing_file(tmp_path):
 
 # ---------------------------------------------------------------------------
 # Removing a job
+
+
+@pytest.fixture
+def job_output(job_dir):
+    """A job's stdout as the supervisor holds it: the write end the job gets, the read end it keeps."""
+    path = output_paths(job_dir, JID)[0]
+    write_fd = open_new_private(path)
+    read_fd = open_own_output(path, write_fd)
+    yield path, write_fd, read_fd
+    os.close(write_fd)
+    os.close(read_fd)
+
+
+def test_reclaim_output_leaves_an_untouched_output_file_alone(job_output):
+    path, write_fd, read_fd = job_output
+    os.write(write_fd, b'own output\n')
+    inode = os.lstat(path).st_ino
+    assert reclaim_output(path, read_fd) is False
+    assert os.lstat(path).st_ino == inode
+
+
+@pytest.mark.parametrize('replacement', ['symlink', 'file', 'nothing'])
+def test_reclaim_output_puts_the_jobs_own_output_back_and_never_follows_or_writes_a_link(
+        job_output, tmp_path, replacement):
+    path, write_fd, read_fd = job_output
+    decoy = tmp_path / 'decoy'
+    decoy.write_text('decoy')
+    os.unlink(path)
+    if replacement == 'symlink':
+        os.symlink(str(decoy), path)
+    elif replacement == 'file':
+        with open(path, 'w') as handle:
+            handle.write('planted')
+    # Written after the swap: through the job's descriptor, into the job's own (now nameless) file.
+    os.write(write_fd, b'own output\n')
+    assert reclaim_output(path, read_fd) is True
+    assert not os.path.islink(path)
+    with open(path) as handle:
+        assert handle.read() == 'own output\n'
+    assert stat.S_IMODE(os.lstat(path).st_mode) == 0o600
+    assert decoy.read_text() == 'decoy'
+
+
+def test_reclaim_output_refuses_a_directory_in_its_place(job_output):
+    path, _write_fd, read_fd = job_output
+    os.unlink(path)
+    os.mkdir(path)
+    with pytest.raises(JobError, match='replaced by a directory'):
+        reclaim_output(path, read_fd)
+
+
+def test_open_own_output_refuses_a_name_that_no_longer_holds_the_file(job_dir):
+    path = output_paths(job_dir, JID)[0]
+    write_fd = open_new_private(path)
+    try:
+        os.unlink(path)
+        with open(path, 'w'):
+            pass
+        with pytest.raises(JobError, match='was replaced as it was created'):
+            open_own_output(path, write_fd)
+    finally:
+        os.close(write_fd)
 
 
 def test_remove_job_files(job_dir):
