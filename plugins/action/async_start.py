@@ -60,6 +60,10 @@ class ActionModule(WaitingAction):
                 job = plan_entry(spec)
                 if spec['kind'] == JobKind.MODULE:
                     job.update(payloads.add(index, spec))
+                elif spec['kind'] == JobKind.STEPS:
+                    job['steps'] = [dict(plan_entry(step), **(payloads.add(index, step, step['name'])
+                                                              if step['kind'] == JobKind.MODULE else {}))
+                                    for step in spec['steps']]
                 plan_jobs.append(job)
         except JobInputError as exc:
             result.update(failed=True, msg=str(exc))
@@ -126,6 +130,8 @@ def _wait_timeout(args: dict, specs: list) -> float:
 
 
 def _summary(spec: dict) -> dict:
-    """What a job entry says of the job itself: its name and its command or module."""
+    """What a job entry says of the job itself: its name and its command, module or steps' names."""
+    if spec['kind'] == JobKind.STEPS:
+        return {'name': spec['name'], 'steps': [step['name'] for step in spec['steps']]}
     what = 'cmd' if spec['kind'] == JobKind.COMMAND else 'module'
     return {'name': spec['name'], what: spec[what]}

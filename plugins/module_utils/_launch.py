@@ -140,6 +140,9 @@ def prepare(plan: dict) -> list:
         item = {'job': job, 'cwd': cwd, 'skip': None, 'lease': plan.get('lease')}
         if job['kind'] == JobKind.COMMAND:
             item['skip'] = skip_reason(job, cwd or home)
+        elif job['kind'] == JobKind.STEPS:
+            item['payloads'] = [job_payload(plan['payloads'], step['payload']) if step['kind'] == JobKind.MODULE
+                                else None for step in job['steps']]
         else:
             item['payload'] = job_payload(plan['payloads'], job['payload'])
         prepared.append(item)
@@ -172,6 +175,20 @@ def _job_spec(job_dir: str, jid: str, item: dict) -> JobSpec:
     common = {'job_dir': job_dir, 'jid': jid, 'kind': job['kind'], 'time_limit': job['timeout'], 'grace': job['grace'],
               'name': job['name'], 'cwd': item['cwd'], 'env': job.get('environment') or None,
               'lease': item.get('lease')}
+    if job['kind'] == JobKind.STEPS:
+        steps = []
+        for step, payload in zip(job['steps'], item.pop('payloads')):
+            run = {'name': step['name'], 'kind': step['kind'], 'ignore_errors': step.get('ignore_errors', False)}
+            if step['kind'] == JobKind.COMMAND:
+                program = _program(dict(step, environment=job.get('environment')))
+                if program is None:
+                    raise JobError('step %r: %s: command not found' % (step['name'], step['argv'][0]))
+                run.update(argv=[program] + step['argv'][1:], cmd=step['cmd'], stdin_data=_stdin_bytes(step))
+            else:
+                run.update(argv=step['interpreter'], module=step['module'],
+                           stdin_data=payload.encode('utf-8', errors='surrogateescape'))
+            steps.append(run)
+        return JobSpec(argv=[], steps=steps, output_limit=job['output_limit'], **common)
     if job['kind'] == JobKind.COMMAND:
         program = _program(job)
         if program is None:
@@ -260,10 +277,13 @@ def queue_jobs(job_dir: str, prepared: list, queue: str, max_running: int) -> li
     _queue.check_queue_name(queue)
     for index, item in enumerate(prepared):
         job = item['job']
-        if job['kind'] == JobKind.COMMAND and not item['skip']:
+        commands = [job] if job['kind'] == JobKind.COMMAND and not item['skip'] else [
+            dict(step, environment=job.get('environment')) for step in job.get('steps') or ()
+            if step['kind'] == JobKind.COMMAND]
+        for command in commands:
             # Checked now, before any job is queued: a queued job must not fail later for a typo.
-            if _program(job) is None:
-                raise LaunchError('%s: %s: command not found' % (entry_label(index, job['name']), job['argv'][0]))
+            if _program(command) is None:
+                raise LaunchError('%s: %s: command not found' % (entry_label(index, job['name']), command['argv'][0]))
     entries, items = [], []
     now = time.time()
     for item in prepared:

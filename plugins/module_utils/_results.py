@@ -199,6 +199,69 @@ def command_result(cmd: str, output_limit: int, stdout_path: str, stderr_path: s
     return result, tuple(keep)
 
 
+def step_result(step: dict, output_limit: int, stdout_path: str, stderr_path: str, rc, started_at: float,
+                ended_at: float) -> dict:
+    """One step's result, from the output files it wrote: a command's as ``command_result`` shapes it (its output
+    files are the next step's, so none is kept), a module's as it printed it. Under ``name``, the step's."""
+    if step['kind'] == 'module':
+        result = module_result(stdout_path, stderr_path, rc, step['module'])
+        if not isinstance(result, dict):
+            # Too big to parse by default: a step's result is held with the others, so it is read whole.
+            start, end = result
+            with _open_output(stdout_path) as handle:
+                handle.seek(start)
+                result = json.loads(handle.read(end + 1 - start).decode('utf-8', errors='surrogateescape'))
+            result.update(stderr_fields(stderr_path))
+        result['module'] = step['module']
+    else:
+        result, _keep = command_result(step['cmd'], output_limit, stdout_path, stderr_path, rc, started_at, ended_at)
+        for key in ('stdout_file', 'stderr_file'):
+            result.pop(key, None)
+    result['name'] = step['name']
+    return result
+
+
+def step_failed(result: dict) -> bool:
+    # command_result marks a non-zero rc failed, as a module marks its own failure.
+    return bool(result.get('failed'))
+
+
+def steps_result(steps: list, results: list, stopped: dict | None = None) -> dict:
+    """A job of steps' result: each step's in order (the steps after a failure that stops it marked skipped), and
+    the job failed when a step failed that does not ignore errors. ``stopped`` is the result of a job stopped in a
+    step (its limit, a kill): that step's partial result is the last of ``results``."""
+    listed = list(results)
+    failed_at = None
+    for index, result in enumerate(results if stopped is None else ()):
+        if step_failed(result) and not steps[index].get('ignore_errors'):
+            failed_at = index
+            break
+    why = 'not run: the job was stopped' if stopped is not None else 'not run: an earlier step failed'
+    listed.extend({'name': step['name'], 'skipped': True, 'msg': why} for step in steps[len(results):])
+    result = {'changed': any(item.get('changed') for item in results), 'steps': listed}
+    if results and 'rc' in results[-1]:
+        result['rc'] = results[-1]['rc']
+    if stopped is not None:
+        result.update(stopped)
+        result['steps'] = listed
+        return result
+    if failed_at is not None:
+        name = steps[failed_at]['name']
+        why = _first_line(results[failed_at].get('msg') or 'rc=%s' % results[failed_at].get('rc'))
+        result.update(failed=True, msg='step %d of %d (%s) failed: %s' % (failed_at + 1, len(steps), name, why))
+    else:
+        result['msg'] = 'all %d steps ran' % len(steps)
+        ignored = [steps[index]['name'] for index, item in enumerate(results) if step_failed(item)]
+        if ignored:
+            result['msg'] += ' (failed, ignored: %s)' % ', '.join(ignored)
+    return result
+
+
+def _first_line(text) -> str:
+    text = str(text).strip()
+    return text.splitlines()[0] if text else ''
+
+
 def skipped_command_result(cmd: str, reason: str) -> dict:
     """A command that ``creates``/``removes`` says not to run: unchanged, as core's command reports it."""
     return {'changed': False, 'rc': 0, 'cmd': cmd, 'msg': 'Did not run command since %s' % reason,
@@ -263,4 +326,5 @@ def _parse_module_output(text: str):
 
 
 __all__ = ('PARSE_LIMIT', 'MODULE_OUTPUT_TAIL', 'JUNK_WARNING', 'CORE_TIMEOUT_MSG', 'output_tails', 'stopped_message', 'stopped_result',
-           'stderr_fields', 'module_result', 'command_result', 'skipped_command_result', 'result_chunks')
+           'stderr_fields', 'module_result', 'command_result', 'step_result', 'step_failed', 'steps_result',
+           'skipped_command_result', 'result_chunks')

@@ -63,6 +63,9 @@ from ansible_collections.parallel.jobs.plugins.module_utils._results import (
     output_tails,
     result_chunks,
     stderr_fields,
+    step_failed,
+    step_result,
+    steps_result,
     stopped_message,
     stopped_result,
 )
@@ -116,6 +119,9 @@ class JobSpec:
     queue: str | None = None
     # Stop the job once nobody has read it for this many seconds (reads touch <jid>.lease).
     lease: float | None = None
+    # A job of steps (JobKind.STEPS): dicts with name, kind, argv, cmd or module, stdin_data, ignore_errors, run in
+    # order in place of argv, each writing the job's output files afresh.
+    steps: list | None = None
 
 
 def start_job(spec: JobSpec) -> None:
@@ -268,6 +274,10 @@ class _Supervisor:
         # Read ends of the output files, kept while the job runs: the result is the job's own output even if
         # the names are swapped (for a symlink, say) meanwhile.
         self.output_fds = ()
+        self.env = None
+        self.step_index = 0
+        self.step_started_at = None
+        self.step_results = []
 
     def write_running(self) -> None:
         write_record(self.path, running_record(self.spec.jid, self.path, self.meta))
@@ -295,15 +305,25 @@ class _Supervisor:
         if spec.env:
             env = dict(os.environ)
             env.update(spec.env)
-        stdin_fd = stdin_descriptor(spec.job_dir, spec.jid, spec.stdin_data)
+        self.env = env
+        if spec.steps:
+            self.meta.steps = [{'name': spec.steps[0]['name'], 'state': 'running'}]
+            self.launch(spec.steps[0]['argv'], spec.steps[0].get('stdin_data'))
+        else:
+            self.launch(spec.argv, spec.stdin_data)
         spec.stdin_data = None
+
+    def launch(self, argv: list, stdin_data) -> None:
+        """Spawn the job's process (or a step's) with fresh output files, and record it."""
+        spec = self.spec
+        stdin_fd = stdin_descriptor(spec.job_dir, spec.jid, stdin_data)
         try:
             stdout_fd = open_new_private(self.stdout_path)
             stderr_fd = open_new_private(self.stderr_path)
             try:
                 self.output_fds = (open_own_output(self.stdout_path, stdout_fd),
                                    open_own_output(self.stderr_path, stderr_fd))
-                self.job_pid = _spawn(spec.argv, stdin_fd, stdout_fd, stderr_fd, env)
+                self.job_pid = _spawn(argv, stdin_fd, stdout_fd, stderr_fd, self.env)
             except BaseException:
                 remove_output_files(spec.job_dir, spec.jid)
                 raise
@@ -312,9 +332,50 @@ class _Supervisor:
                 os.close(stderr_fd)
         finally:
             os.close(stdin_fd)
+        self.step_started_at = time.time()
         self.meta.job = process_identity(self.job_pid) or {'pid': self.job_pid, 'start_time': None}
         self.meta.session = self.job_pid
         self.refresh(process_tree(self.pid))
+
+    def step_ended(self, stopped: str | None = None) -> dict:
+        """The result of the step that just ended (or was stopped, ``stopped`` saying how), noted in the record."""
+        step = self.spec.steps[self.step_index]
+        self.reclaim_output()
+        result = step_result(step, self.spec.output_limit, self.stdout_path, self.stderr_path,
+                             _exit_code(self.job_status), self.step_started_at, time.time())
+        if stopped:
+            result.update(failed=True)
+            result[stopped] = True
+        self.step_results.append(result)
+        self.meta.steps[-1].update(state=stopped or ('failed' if step_failed(result) else 'finished'),
+                                   rc=result.get('rc'))
+        return result
+
+    def next_step(self) -> bool:
+        """After a step ended: start the next one, if there is one and the job goes on. False: the job has ended."""
+        steps = self.spec.steps
+        result = self.step_ended()
+        if step_failed(result) and not steps[self.step_index].get('ignore_errors'):
+            return False
+        if self.step_index + 1 >= len(steps):
+            return False
+        self.step_index += 1
+        step = steps[self.step_index]
+        self.meta.steps.append({'name': step['name'], 'state': 'running'})
+        for fd in self.output_fds:
+            os.close(fd)
+        self.output_fds = ()
+        remove_output_files(self.spec.job_dir, self.spec.jid)
+        self.job_status = None
+        try:
+            self.launch(step['argv'], step.get('stdin_data'))
+        except (OSError, JobError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.step_results.append({'name': step['name'], 'failed': True, 'msg': 'could not start: %s' % reason})
+            self.meta.steps[-1].update(state='failed')
+            self.job_status = 0
+            return False
+        return True
 
     # -- the watch ----------------------------------------------------------
 
@@ -339,6 +400,8 @@ class _Supervisor:
         while True:
             self.reap()
             if self.job_status is not None:
+                if self.spec.steps and self.next_step():
+                    continue
                 return Outcome.COMPLETED, None
             now = time.monotonic()
             if deadline is not None and now >= deadline:
@@ -378,20 +441,30 @@ class _Supervisor:
             meta.signal = sent
             meta.reason = stopped_message(outcome, elapsed, spec.time_limit, sent, self.stop_reason)
 
-        self.reclaim_output()
         keep, extra = (), {}
-        if spec.kind == JobKind.COMMAND:
+        if spec.kind == JobKind.STEPS:
+            stopped = None
+            if outcome != Outcome.COMPLETED:
+                self.step_ended(outcome)
+                stopped = stopped_result(outcome, elapsed, spec.time_limit, sent, rc, why=self.stop_reason)
+            self.reclaim_output()
+            result = steps_result(spec.steps, self.step_results, stopped)
+            meta.steps = None
+        elif spec.kind == JobKind.COMMAND:
+            self.reclaim_output()
             result, keep = command_result(spec.cmd, spec.output_limit, self.stdout_path, self.stderr_path, rc,
                                           meta.started_at, meta.ended_at)
             if outcome != Outcome.COMPLETED:
                 result.update(failed=True, signal=sent, elapsed=elapsed, msg=meta.reason)
                 result[outcome] = True
         elif outcome == Outcome.COMPLETED:
+            self.reclaim_output()
             result = module_result(self.stdout_path, self.stderr_path, rc, shlex.join(spec.argv))
             if not isinstance(result, dict):
                 # Spliced from the output file: stderr goes with our keys, after the module's.
                 extra = stderr_fields(self.stderr_path)
         else:
+            self.reclaim_output()
             result = stopped_result(outcome, elapsed, spec.time_limit, sent, rc,
                                     core_pid=self.job_pid if spec.core_contract else None, why=self.stop_reason)
             result.update(output_tails(self.stdout_path, self.stderr_path))

@@ -22,6 +22,9 @@ description:
   - Commands run directly under the supervisor with their output streamed to files, so memory stays flat whatever they
     print, and their output so far shows in M(parallel.jobs.async_status) and M(parallel.jobs.async_wait) while they
     run. The final result is shaped like M(ansible.builtin.command)'s, with at most O(output_limit) bytes per stream.
+  - A job may also be a list of O(jobs[].steps), commands and modules run one after another in that job, under its one
+    supervisor and time limit; the job stops at the first step that fails unless that step ignores errors, and its
+    result lists every step's result in order.
   - Payloads of several jobs using the same module are built once and sent once.
   - Every job is checked before any starts (on the controller, then on the target); bad input fails the task naming the
     entry, and nothing starts. A job that fails to start after that (its program is missing, say) is reported by name,
@@ -29,8 +32,8 @@ description:
 options:
   jobs:
     description:
-      - The jobs to start, in order. Each needs a O(jobs[].name) and exactly one of O(jobs[].cmd), O(jobs[].argv) or
-        O(jobs[].module).
+      - The jobs to start, in order. Each needs a O(jobs[].name) and exactly one of O(jobs[].cmd), O(jobs[].argv),
+        O(jobs[].module) or O(jobs[].steps).
     type: list
     elements: dict
     required: true
@@ -99,6 +102,69 @@ options:
         description:
           - The module's arguments.
         type: dict
+      steps:
+        description:
+          - Run these commands and modules one after another as this one job (an "async block" that runs on the
+            target), in its O(jobs[].chdir) and O(jobs[].environment), under its one time limit (O(jobs[].timeout)
+            counts for all steps together) and one supervisor, so M(parallel.jobs.async_status) O(parallel.jobs.async_status#module:mode=kill)
+            or a lease stops the step that runs and the job.
+          - The job stops at the first step that fails (a non-zero return code, a module's failure) unless that step
+            has O(jobs[].steps[].ignore_errors=true); the steps after it do not run and are listed as skipped.
+          - While the job runs, its output so far is the running step's, and the job's entry in
+            M(parallel.jobs.async_status) and M(parallel.jobs.async_wait) lists the steps so far under C(job_steps). The
+            job's result has each step's result under C(steps), in order, C(changed) when any step changed something,
+            and C(rc) of the last step that ran.
+          - Steps run on the target only, as module jobs do; no action plugin runs on the controller between them, and
+            a step cannot use the result of an earlier one (use a later task for that). A job of steps takes none of
+            O(jobs[].cmd), O(jobs[].argv), O(jobs[].module), O(jobs[].args), O(jobs[].creates) or O(jobs[].removes)
+            itself; its steps keep at most O(jobs[].output_limit) bytes of each stream and no output file.
+        type: list
+        elements: dict
+        suboptions:
+          name:
+            description:
+              - The step's name in the result and in messages. Default C(step N), counted from 1.
+            type: str
+          cmd:
+            description:
+              - A command line, as O(jobs[].cmd).
+            type: str
+          argv:
+            description:
+              - The command as a list of arguments, as O(jobs[].argv).
+            type: list
+            elements: str
+          shell:
+            description:
+              - Run O(jobs[].steps[].cmd) through a shell, as O(jobs[].shell).
+            type: bool
+            default: false
+          executable:
+            description:
+              - The shell to use with O(jobs[].steps[].shell=true).
+            type: str
+          stdin:
+            description:
+              - Text fed to the step's standard input.
+            type: str
+          stdin_add_newline:
+            description:
+              - Add a newline to O(jobs[].steps[].stdin) if it does not end with one.
+            type: bool
+            default: true
+          module:
+            description:
+              - A Python module to run as the step, as O(jobs[].module).
+            type: str
+          args:
+            description:
+              - The module's arguments.
+            type: dict
+          ignore_errors:
+            description:
+              - Go on with the next step even if this one fails; the job then fails only if a later step does.
+            type: bool
+            default: false
       timeout:
         description:
           - This job's time limit; overrides O(timeout).
@@ -237,6 +303,21 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ (done.jobs | selectattr('job_name', 'equalto', 'backup') | first).stdout_lines[-1] }}"
 
+- name: Deploy in the background as one job of three steps, stopping at the first that fails
+  parallel.jobs.async_start:
+    timeout: 1800
+    jobs:
+      - name: deploy
+        chdir: /srv/app
+        steps:
+          - {name: fetch, cmd: git pull --ff-only}
+          - name: migrate
+            cmd: ./manage.py migrate --noinput
+          - name: restart
+            module: ansible.builtin.systemd_service
+            args: {name: app, state: restarted}
+  register: deploy
+
 - name: Reindex three databases, at most two at a time on each host, in a queue other tasks can share
   parallel.jobs.async_start:
     max_running: 2
@@ -318,6 +399,12 @@ jobs:
       description: The module, for module jobs.
       type: str
       returned: for module jobs
+    steps:
+      description: The names of the steps, for jobs of steps.
+      type: list
+      elements: str
+      returned: for jobs of steps
+      sample: [fetch, migrate, restart]
 jids:
   description: The job ids by name, for the jobs that started.
   returned: always

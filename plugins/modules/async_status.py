@@ -202,6 +202,15 @@ job_queue_position:
   returned: while the job is queued
   type: int
   sample: 3
+job_steps:
+  description:
+    - For a job of steps (O(parallel.jobs.async_start#module:jobs[].steps)) that runs, the steps so far, in order, each
+      with its C(name), its C(state) (V(finished), V(failed) or V(running)) and its C(rc) once it ended. Its output
+      so far is the running step's. Once the job has ended, its result lists each step's result under C(steps).
+  returned: while a job of steps runs
+  type: list
+  elements: dict
+  sample: [{name: fetch, state: finished, rc: 0}, {name: migrate, state: running}]
 job_reason:
   description: One line on why the job is in its state.
   returned: always

@@ -195,6 +195,13 @@ jobs:
       description: One line on why the job is in its state.
       type: str
       returned: always
+    steps:
+      description:
+        - For a job of steps (O(parallel.jobs.async_start#module:jobs[].steps)), each step's result in order, with
+          its C(name); steps that did not run have C(skipped=true) and a C(msg) saying why.
+      type: list
+      elements: dict
+      returned: for jobs of steps
     job_elapsed:
       description: Seconds the job ran.
       type: float

@@ -42,13 +42,29 @@ JOB_OPTIONS = {
     'timeout': {'type': 'int'},
     'grace': {'type': 'float'},
     'output_limit': {'type': 'int'},
+    'steps': {'type': 'list', 'elements': 'dict'},
 }
+# One step of a job made of steps: a command or a module, as a job's, run in the job's directory and environment.
+STEP_OPTIONS = {
+    'name': {'type': 'str'},
+    'cmd': {'type': 'str'},
+    'argv': {'type': 'list', 'elements': 'str'},
+    'shell': {'type': 'bool', 'default': False},
+    'executable': {'type': 'str'},
+    'stdin': {'type': 'str'},
+    'stdin_add_newline': {'type': 'bool', 'default': True},
+    'module': {'type': 'str'},
+    'args': {'type': 'dict'},
+    'ignore_errors': {'type': 'bool', 'default': False},
+}
+STEPS_MAX = 100
 TASK_DEFAULTS = ('timeout', 'grace', 'output_limit')
 COMMAND_ONLY = ('cmd', 'argv', 'shell', 'executable', 'stdin', 'stdin_add_newline', 'creates', 'removes')
 # What the controller uses and the target does not need in the launch plan.
 CONTROLLER_ONLY = ('args', 'shell', 'executable')
 
 _VALIDATOR = ArgumentSpecValidator(JOB_OPTIONS)
+_STEP_VALIDATOR = ArgumentSpecValidator(STEP_OPTIONS)
 
 # Limits on the common options, checked on the task's values and on every entry.
 LIMITS = {
@@ -87,12 +103,12 @@ def plan_entry(spec: Mapping) -> dict:
     return {key: value for key, value in spec.items() if key not in CONTROLLER_ONLY}
 
 
-def _validate(where: str, entry: Mapping) -> dict:
-    result = _VALIDATOR.validate(dict(entry))
+def _validate(where: str, entry: Mapping, validator=_VALIDATOR, known=JOB_OPTIONS) -> dict:
+    result = validator.validate(dict(entry))
     if result.unsupported_parameters:
         unknown = sorted(str(key) for key in result.unsupported_parameters)
         raise JobInputError('%s: unknown key%s %s (known: %s)' % (
-            where, 's' if len(unknown) > 1 else '', ', '.join(unknown), ', '.join(sorted(JOB_OPTIONS))))
+            where, 's' if len(unknown) > 1 else '', ', '.join(unknown), ', '.join(sorted(known))))
     problems = [str(error) for error in result.errors if not isinstance(error, UnsupportedError)]
     if problems:
         raise JobInputError('%s: %s' % (where, '; '.join(problems)))
@@ -101,16 +117,13 @@ def _validate(where: str, entry: Mapping) -> dict:
 
 def _parse_entry(index: int, entry, defaults: Mapping) -> dict:
     if not isinstance(entry, Mapping):
-        raise JobInputError('jobs[%d]: expected a mapping with a name and a cmd, argv or module, not %s %s'
+        raise JobInputError('jobs[%d]: expected a mapping with a name and a cmd, argv, module or steps, not %s %s'
                             % (index, kind_of(entry), describe_value(entry)))
     where = entry_label(index, entry.get('name'))
-    if isinstance(entry.get('argv'), str):
-        # Ansible would split it at commas into one odd program name; a command line belongs in cmd.
-        raise JobInputError('%s: argv must be a non-empty list of strings; give a command line as cmd' % where)
     spec = _validate(where, entry)
-    given = [key for key in ('cmd', 'argv', 'module') if spec[key] is not None]
+    given = [key for key in ('cmd', 'argv', 'module', 'steps') if spec[key] is not None]
     if len(given) != 1:
-        raise JobInputError('%s: give exactly one of cmd, argv or module (%s)' % (
+        raise JobInputError('%s: give exactly one of cmd, argv, module or steps (%s)' % (
             where, 'none given' if not given else 'got ' + ' and '.join(given)))
     name = spec['name']
     if not name.strip() or len(name) > NAME_MAX or '\0' in name or '\n' in name:
@@ -119,11 +132,52 @@ def _parse_entry(index: int, entry, defaults: Mapping) -> dict:
         if spec[key] is None:
             spec[key] = defaults.get(key)
     check_bounds(spec, LIMITS, where + ': ')
-    for key in ('cmd', 'chdir', 'executable', 'creates', 'removes'):
-        if spec[key] is not None and (not spec[key].strip() or '\0' in spec[key]):
-            raise JobInputError('%s: %s must be a non-empty string, not %s' % (where, key, describe_value(spec[key])))
+    for key in ('chdir', 'creates', 'removes'):
+        _check_text(where, spec, key)
     _check_environment(where, spec['environment'])
+    if spec['steps'] is not None:
+        return _parse_steps(where, entry, spec)
+    return _parse_run(where, entry, spec)
 
+
+def _check_text(where: str, spec: Mapping, key: str) -> None:
+    if spec[key] is not None and (not spec[key].strip() or '\0' in spec[key]):
+        raise JobInputError('%s: %s must be a non-empty string, not %s' % (where, key, describe_value(spec[key])))
+
+
+def _parse_steps(where: str, entry: Mapping, spec: dict) -> dict:
+    """A job made of steps: each step checked as a job's command or module would be."""
+    misplaced = [key for key in COMMAND_ONLY + ('args',) if entry.get(key) is not None]
+    if misplaced:
+        raise JobInputError('%s: %s belong%s in the steps of a job made of steps' % (
+            where, ', '.join(misplaced), 's' if len(misplaced) == 1 else ''))
+    steps = spec['steps']
+    if not steps or len(steps) > STEPS_MAX:
+        raise JobInputError('%s: steps must list 1 to %d steps' % (where, STEPS_MAX))
+    spec['kind'] = JobKind.STEPS
+    checked = []
+    for index, step in enumerate(steps):
+        label = '%s steps[%d]' % (where, index)
+        if isinstance(step.get('name'), str) and step['name'].strip():
+            label += ' %r' % step['name']
+        item = _validate(label, step, _STEP_VALIDATOR, STEP_OPTIONS)
+        given = [key for key in ('cmd', 'argv', 'module') if item[key] is not None]
+        if len(given) != 1:
+            raise JobInputError('%s: give exactly one of cmd, argv or module (%s)' % (
+                label, 'none given' if not given else 'got ' + ' and '.join(given)))
+        if item['name'] is None:
+            item['name'] = 'step %d' % (index + 1)
+        elif not item['name'].strip() or len(item['name']) > NAME_MAX or '\0' in item['name'] or '\n' in item['name']:
+            raise JobInputError('%s: a name is one line of 1 to %d characters' % (label, NAME_MAX))
+        checked.append(_parse_run(label, step, item))
+    spec['steps'] = checked
+    return spec
+
+
+def _parse_run(where: str, entry: Mapping, spec: dict) -> dict:
+    """What runs (a job's or a step's): ``kind`` and, for a command, ``argv`` and ``cmd``."""
+    for key in ('cmd', 'executable'):
+        _check_text(where, spec, key)
     if spec['module'] is not None:
         spec['kind'] = JobKind.MODULE
         misplaced = [key for key in COMMAND_ONLY if entry.get(key) is not None]
@@ -137,6 +191,9 @@ def _parse_entry(index: int, entry, defaults: Mapping) -> dict:
         return spec
 
     spec['kind'] = JobKind.COMMAND
+    if isinstance(entry.get('argv'), str):
+        # Ansible would split it at commas into one odd program name; a command line belongs in cmd.
+        raise JobInputError('%s: argv must be a non-empty list of strings; give a command line as cmd' % where)
     if spec['args'] is not None:
         raise JobInputError('%s: args belongs to module jobs; a command job takes cmd or argv' % where)
     if spec['executable'] and not spec['shell']:
@@ -169,4 +226,4 @@ def _check_environment(where: str, env: Mapping) -> None:
                                 % (where, key, kind_of(item), describe_value(item)))
 
 
-__all__ = ('JOB_OPTIONS', 'LIMITS', 'parse_job_specs', 'plan_entry')
+__all__ = ('JOB_OPTIONS', 'STEP_OPTIONS', 'STEPS_MAX', 'LIMITS', 'parse_job_specs', 'plan_entry')

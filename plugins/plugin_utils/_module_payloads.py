@@ -30,9 +30,12 @@ class ModulePayloads:
         self.payloads = []
         self._bases = {}
 
-    def add(self, index: int, spec: dict) -> dict:
-        """Build the module payload of ``spec`` (``jobs[index]``); return what the target needs to run it."""
-        where = entry_label(index, spec['name'])
+    def add(self, index: int, spec: dict, step: str | None = None) -> dict:
+        """Build the module payload of ``spec`` (``jobs[index]``, or its step named ``step``); return what the target
+        needs to run it."""
+        where = entry_label(index, spec['name'] if step is None else None)
+        if step is not None:
+            where += ' step %r' % step
         action = self._action
         module_args = dict(spec['args'])
         action._update_module_args(spec['module'], module_args, self._task_vars)

@@ -6,9 +6,10 @@
 from __future__ import annotations
 
 import functools
-import os
 import http.server
+import os
 import threading
+import uuid
 
 import pytest
 from tests.integration.support import TEST_USER
@@ -91,8 +92,8 @@ def test_bad_input_is_refused_before_anything_starts(run_playbook):
     assert all(outcome.result('bad_failed'))
     assert outcome.result('bad') == [
         "jobs[1]: the name 'twin' is already used by jobs[0]; names must be unique",
-        "jobs[0] 'nothing': give exactly one of cmd, argv or module (none given)",
-        "jobs[0] 'both': give exactly one of cmd, argv or module (got cmd and module)",
+        "jobs[0] 'nothing': give exactly one of cmd, argv, module or steps (none given)",
+        "jobs[0] 'both': give exactly one of cmd, argv, module or steps (got cmd and module)",
         "jobs[0] 'nosuch': cannot run module nosuch.collection.module: "
         "The module nosuch.collection.module was not found in configured module paths",
         "jobs[0] 'env': environment PORT must be a string, not an integer 8080 (quote it in YAML)",
@@ -100,7 +101,7 @@ def test_bad_input_is_refused_before_anything_starts(run_playbook):
         "jobs[0] 'mixed': shell belongs to command jobs; a module job takes module and args",
         'jobs[0]: missing required arguments: name',
         "jobs[0] 'late': timeout=-1 must be between 0 and 604800",
-        "jobs[0]: expected a mapping with a name and a cmd, argv or module, not str 'not a list'",
+        "jobs[0]: expected a mapping with a name and a cmd, argv, module or steps, not str 'not a list'",
         'jobs: the list is empty; give at least one job',
         "jobs[0] 'typo': unknown key chdri (known: args, argv, chdir, cmd, creates, environment, executable, grace, "
         "module, name, output_limit, removes, shell, stdin, stdin_add_newline, timeout)",
@@ -201,3 +202,48 @@ def test_a_queue_runs_at_most_max_running_jobs_in_order_and_outlives_the_control
         assert sum(1 for other_start, other_end in spans if other_start <= start < other_end) <= 2
     # Each job's time limit counted from its own start: the last began about 8 s after the first.
     assert spans[-1][0] - spans[0][0] >= 6
+
+
+def test_a_job_of_steps_runs_them_in_order_shows_its_progress_and_stops_at_a_failure_or_its_limit(run_playbook):
+    run_id = str(uuid.uuid4().int % 10 ** 9)
+    outcome = run_playbook('start_steps.yml', '-e', 'run_id=%s' % run_id)
+    started = outcome.result('started')
+    assert [job.get('steps') for job in started['jobs']] == [
+        ['fetch', 'configure', 'migrate', 'optional', 'step 5'], ['first', 'broken', 'never'], ['quick', 'slow', 'after']]
+
+    # While the third step runs: its output so far, and the steps so far with their states.
+    midway = outcome.result('midway')
+    assert midway['job_state'] == 'running' and midway['stdout'].strip() == 'migrating', midway
+    assert [(step['name'], step['state']) for step in midway['job_steps']] == [
+        ('fetch', 'finished'), ('configure', 'finished'), ('migrate', 'running')]
+
+    deploy, stops, limited = outcome.result('waited')['jobs']
+    # All five ran in order, in the job's directory and environment; the ignored failure does not fail the job.
+    assert deploy['job_state'] == 'finished' and not deploy.get('failed'), deploy
+    assert [step['name'] for step in deploy['steps']] == ['fetch', 'configure', 'migrate', 'optional', 'step 5']
+    fetch, configure, migrate, optional, last = deploy['steps']
+    assert fetch['stdout'] == 'fetched in /tmp for prod-%s' % run_id and fetch['stderr'] == 'a note'
+    assert configure['module'] == 'ansible.builtin.lineinfile' and configure['changed'] is True
+    assert configure['msg'].startswith('line added')
+    assert migrate['stdout'] == 'migrating\nmigrated' and migrate['rc'] == 0
+    assert optional['rc'] == 3 and optional['failed'] is True
+    assert last['stdout'] == 'configured %s' % run_id
+    assert deploy['changed'] is True and deploy['rc'] == 0
+    assert deploy['msg'] == 'all 5 steps ran (failed, ignored: optional)'
+
+    # The first failure ends the job: the step after it never runs, and the job fails naming the step.
+    assert stops['job_state'] == 'failed' and stops['rc'] == 1, stops
+    assert stops['msg'] == 'step 2 of 3 (broken) failed: non-zero return code'
+    assert [step.get('skipped', False) for step in stops['steps']] == [False, False, True]
+
+    # One limit for all steps: the second step is stopped at it, the third never runs.
+    assert limited['job_state'] == 'timed_out', limited
+    quick, slow, after = limited['steps']
+    assert quick['rc'] == 0 and slow['timed_out'] is True and slow['failed'] is True
+    assert after['skipped'] is True and after['msg'] == 'not run: the job was stopped'
+
+    # A step whose program is missing is found before anything of its job runs.
+    missing = outcome.result('missing')
+    assert missing['failed'] is True
+    assert "did not start: step 'step 2': no-such-program-%s: command not found" % run_id in missing['msg'], missing
+    assert outcome.result('leftovers') == [False, False, False]

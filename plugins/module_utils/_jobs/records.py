@@ -74,6 +74,7 @@ class Outcome:
 class JobKind:
     MODULE = 'module'    # the result is the JSON the process prints
     COMMAND = 'command'  # the result is built from the output files, shaped like ansible.builtin.command's
+    STEPS = 'steps'      # commands and modules run one after another; the result lists each step's
 
 
 class JobMeta:
@@ -98,6 +99,7 @@ class JobMeta:
         'queued_at',
         'lease',           # seconds the job lives unread before its supervisor stops it
         'reclaimed',       # output files found replaced when the job ended, put back from the supervisor's copy
+        'steps',           # a job of steps: [{name, state, rc}] of the steps that ran, the current one last
     )
     __slots__ = FIELDS
 
@@ -423,6 +425,9 @@ def job_entry(status: JobStatus, output_tail: int = 0) -> dict:
         entry.setdefault('name', status.name)
     if isinstance(status.meta.get('queue'), str):
         entry['job_queue'] = status.meta['queue']
+    if status.state == JobState.RUNNING and isinstance(status.meta.get('steps'), list):
+        # How far a job of steps has come: the steps that ended and the one running.
+        entry['job_steps'] = status.meta['steps']
     if status.state in JobState.UNREADABLE:
         entry['failed'] = True
         entry['msg'] = NOT_FOUND_MSG if status.state == JobState.NOT_FOUND else status.reason

@@ -239,3 +239,32 @@ def test_a_failed_command_says_why(tmp_path, rc, msg):
     out, err = _outputs(tmp_path, b'')
     result, _keep = command_result('x', 10, out, err, rc, 0.0, 1.0)
     assert result['failed'] is True and result['msg'] == msg and result['rc'] == rc
+
+
+# ---------------------------------------------------------------------------
+# Jobs of steps
+
+STEPS = [{'name': 'a'}, {'name': 'b', 'ignore_errors': True}, {'name': 'c'}, {'name': 'd'}]
+
+
+def test_steps_result_of_a_job_whose_steps_all_ran():
+    results = [{'name': 'a', 'rc': 0, 'changed': False}, {'name': 'b', 'rc': 2, 'failed': True, 'changed': True},
+               {'name': 'c', 'changed': False}, {'name': 'd', 'rc': 0, 'changed': False}]
+    result = _results.steps_result(STEPS, results)
+    assert result == {'changed': True, 'steps': results, 'rc': 0, 'msg': 'all 4 steps ran (failed, ignored: b)'}
+
+
+def test_steps_result_stops_at_the_first_failure_not_ignored():
+    results = [{'name': 'a', 'rc': 0}, {'name': 'b', 'rc': 0}, {'name': 'c', 'failed': True, 'msg': 'boom\nmore'}]
+    result = _results.steps_result(STEPS, results)
+    assert result['failed'] is True and result['msg'] == 'step 3 of 4 (c) failed: boom'
+    assert result['steps'][3] == {'name': 'd', 'skipped': True, 'msg': 'not run: an earlier step failed'}
+    assert result['changed'] is False and 'rc' not in result
+
+
+def test_steps_result_of_a_stopped_job_keeps_the_stop_and_lists_the_rest_as_not_run():
+    results = [{'name': 'a', 'rc': 0, 'changed': True}, {'name': 'b', 'rc': -15, 'failed': True, 'timed_out': True}]
+    stopped = {'failed': True, 'timed_out': True, 'msg': 'timed out'}
+    result = _results.steps_result(STEPS, results, stopped)
+    assert result['msg'] == 'timed out' and result['timed_out'] is True and result['changed'] is True
+    assert [step.get('msg') for step in result['steps'][2:]] == ['not run: the job was stopped'] * 2

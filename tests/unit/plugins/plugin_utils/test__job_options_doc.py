@@ -7,16 +7,21 @@ from __future__ import annotations
 
 import yaml
 from ansible_collections.parallel.jobs.plugins.modules import async_start
-from ansible_collections.parallel.jobs.plugins.plugin_utils._job_specs import JOB_OPTIONS
+from ansible_collections.parallel.jobs.plugins.plugin_utils._job_specs import JOB_OPTIONS, STEP_OPTIONS
 
 
-def test_the_documented_suboptions_match_the_validated_options():
-    documented = yaml.safe_load(async_start.DOCUMENTATION)['options']['jobs']['suboptions']
-    assert set(documented) == set(JOB_OPTIONS)
-    for name, spec in JOB_OPTIONS.items():
+def _check(documented: dict, options: dict) -> None:
+    assert set(documented) == set(options)
+    for name, spec in options.items():
         doc = documented[name]
         assert doc.get('type', 'str') == spec['type'], name
         assert doc.get('elements') == spec.get('elements'), name
         assert bool(doc.get('required')) == bool(spec.get('required')), name
         if spec.get('default') not in (None, {}):
             assert doc.get('default') == spec['default'], name
+
+
+def test_the_documented_suboptions_match_the_validated_options():
+    documented = yaml.safe_load(async_start.DOCUMENTATION)['options']['jobs']['suboptions']
+    _check(documented, JOB_OPTIONS)
+    _check(documented['steps']['suboptions'], STEP_OPTIONS)

@@ -60,14 +60,14 @@ def test_environment_values_are_strings():
 @pytest.mark.parametrize('jobs, message', [
     ('echo hi', "jobs: expected a list of job definitions, not str"),
     ([], 'jobs: the list is empty'),
-    (['echo hi'], "jobs[0]: expected a mapping with a name and a cmd, argv or module, not str 'echo hi'"),
+    (['echo hi'], "jobs[0]: expected a mapping with a name and a cmd, argv, module or steps, not str 'echo hi'"),
     ([{'cmd': 'true'}], 'jobs[0]: missing required arguments: name'),
     ([{'name': '', 'cmd': 'true'}], 'jobs[0]: a name is one line of 1 to 200 characters'),
     ([{'name': 'a\nb', 'cmd': 'true'}], "jobs[0] 'a\\nb': a name is one line"),
     ([{'name': 'a', 'cmd': 'true'}, {'name': 'a', 'cmd': 'false'}],
      "jobs[1]: the name 'a' is already used by jobs[0]; names must be unique"),
-    ([{'name': 'a'}], "jobs[0] 'a': give exactly one of cmd, argv or module (none given)"),
-    ([{'name': 'a', 'cmd': 'true', 'module': 'ping'}], "jobs[0] 'a': give exactly one of cmd, argv or module (got cmd and module)"),
+    ([{'name': 'a'}], "jobs[0] 'a': give exactly one of cmd, argv, module or steps (none given)"),
+    ([{'name': 'a', 'cmd': 'true', 'module': 'ping'}], "jobs[0] 'a': give exactly one of cmd, argv, module or steps (got cmd and module)"),
     ([{'name': 'a', 'cmd': 'true', 'argv': ['true']}], "(got cmd and argv)"),
     ([{'name': 'a', 'cmd': 'true', 'chdri': '/tmp'}], "jobs[0] 'a': unknown key chdri"),
     ([{'name': 'a', 'cmd': '   '}], "jobs[0] 'a': cmd must be a non-empty string"),
@@ -102,6 +102,44 @@ def test_bad_input_is_refused_naming_the_entry(jobs, message):
     with pytest.raises(JobInputError) as caught:
         parse_job_specs(jobs, DEFAULTS)
     assert message in str(caught.value)
+
+
+def test_a_job_of_steps_checks_each_step_as_a_job_and_names_the_unnamed():
+    [spec] = parse_job_specs([{'name': 'deploy', 'chdir': '/srv', 'environment': {'STAGE': 'prod'}, 'steps': [
+        {'name': 'fetch', 'cmd': 'git pull --ff-only'},
+        {'cmd': 'make build | tee build.log', 'shell': True},
+        {'module': 'ansible.builtin.ping', 'ignore_errors': True},
+    ]}], DEFAULTS)
+    assert spec['kind'] == 'steps' and spec['chdir'] == '/srv' and spec['timeout'] == DEFAULTS['timeout']
+    fetch, build, ping = spec['steps']
+    assert (fetch['name'], fetch['kind'], fetch['argv']) == ('fetch', 'command', ['git', 'pull', '--ff-only'])
+    assert (build['name'], build['argv']) == ('step 2', ['/bin/sh', '-c', 'make build | tee build.log'])
+    assert (ping['name'], ping['kind'], ping['args'], ping['ignore_errors']) == ('step 3', 'module', {}, True)
+    assert fetch['ignore_errors'] is False
+
+
+@pytest.mark.parametrize('steps, message', [
+    ([], "jobs[0] 'd': steps must list 1 to 100 steps"),
+    ([{'cmd': 'true'}] * 101, "jobs[0] 'd': steps must list 1 to 100 steps"),
+    ([{'name': 'x'}], "jobs[0] 'd' steps[0] 'x': give exactly one of cmd, argv or module (none given)"),
+    ([{'cmd': 'true'}, {'cmd': 'true', 'chdir': '/tmp'}], "jobs[0] 'd' steps[1]: unknown key chdir"),
+    ([{'cmd': 'true', 'module': 'ping'}], "jobs[0] 'd' steps[0]: give exactly one of cmd, argv or module (got cmd and module)"),
+    ([{'argv': 'echo hi'}], "jobs[0] 'd' steps[0]: argv must be a non-empty list of strings"),
+    ([{'module': 'ping', 'stdin': 'x'}], "jobs[0] 'd' steps[0]: stdin belongs to command jobs"),
+    ([{'cmd': 'true', 'ignore_errors': 'sometimes'}], "argument 'ignore_errors' is of type str"),
+    ([{'name': '', 'cmd': 'true'}], "jobs[0] 'd' steps[0]: a name is one line of 1 to 200 characters"),
+])
+def test_bad_steps_are_refused_naming_the_step(steps, message):
+    with pytest.raises(JobInputError) as caught:
+        parse_job_specs([{'name': 'd', 'steps': steps}], DEFAULTS)
+    assert message in str(caught.value)
+
+
+def test_a_job_of_steps_takes_no_command_of_its_own():
+    with pytest.raises(JobInputError, match="jobs\\[0\\] 'd': give exactly one of cmd, argv, module or steps"):
+        parse_job_specs([{'name': 'd', 'cmd': 'true', 'steps': [{'cmd': 'true'}]}], DEFAULTS)
+    with pytest.raises(JobInputError, match="jobs\\[0\\] 'd': creates belongs in the steps"):
+        parse_job_specs([{'name': 'd', 'creates': '/x', 'steps': [{'cmd': 'true'}]}], DEFAULTS)
 
 
 def test_bad_task_level_defaults_are_refused():
