@@ -132,7 +132,7 @@ def payload_cpu_ms(collections_path: Path, python: str, jobs: int = 5, repeat: i
             params.update(_wait=0.0)
             cpu, reply = child_cpu(script({'op': 'status', 'params': params}))
             status_cpu.append(cpu)
-        bare = [child_cpu(b'import json, sys\nsys.stdout.write(json.dumps({}) + "\\n")\n')[0] for _ in range(repeat)]
+        bare = [child_cpu(b'import json, sys\nsys.stdout.write(json.dumps({}) + "\\n")\n')[0] for _probe in range(repeat)]
     finally:
         subprocess.run(['rm', '-rf', job_dir], check=False)
     return {'start_%d_jobs' % jobs: statistics.median(start_cpu), 'read_%d_jobs' % jobs: statistics.median(status_cpu),

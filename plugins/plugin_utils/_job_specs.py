@@ -103,7 +103,7 @@ def plan_entry(spec: Mapping) -> dict:
     return {key: value for key, value in spec.items() if key not in CONTROLLER_ONLY}
 
 
-def _validate(where: str, entry: Mapping, validator=_VALIDATOR, known=JOB_OPTIONS) -> dict:
+def _validate(where: str, entry: Mapping, validator=_VALIDATOR, known: tuple = tuple(JOB_OPTIONS)) -> dict:
     result = validator.validate(dict(entry))
     if result.unsupported_parameters:
         unknown = sorted(str(key) for key in result.unsupported_parameters)
@@ -160,7 +160,7 @@ def _parse_steps(where: str, entry: Mapping, spec: dict) -> dict:
         label = '%s steps[%d]' % (where, index)
         if isinstance(step.get('name'), str) and step['name'].strip():
             label += ' %r' % step['name']
-        item = _validate(label, step, _STEP_VALIDATOR, STEP_OPTIONS)
+        item = _validate(label, step, _STEP_VALIDATOR, tuple(STEP_OPTIONS))
         given = [key for key in ('cmd', 'argv', 'module') if item[key] is not None]
         if len(given) != 1:
             raise JobInputError('%s: give exactly one of cmd, argv or module (%s)' % (
