@@ -17,9 +17,7 @@ Records come from the job model; results from ``_results``.
 
 from __future__ import annotations
 
-import json
 import os
-import select
 import shlex
 import shutil
 import signal
@@ -69,20 +67,24 @@ from ansible_collections.parallel.jobs.plugins.module_utils._results import (
     stopped_message,
     stopped_result,
 )
+from ansible_collections.parallel.jobs.plugins.module_utils._spawning import (
+    WATCHED_SIGNALS,
+    exit_code,
+    max_fd,
+    read_reply,
+    redirect_stdio,
+    send_reply,
+    spawn_process,
+)
 
 # How often the supervisor refreshes the list of the job's processes in the
 # job file when nothing else wakes it.
 REFRESH_INTERVAL = 1.0
-START_TIMEOUT = 30.0
 # A job's result that cannot be written (disk full) is tried again for this long; then a short failure record
 # takes its place, tried again for RECORD_RETRY, and the output files are kept.
 RESULT_RETRY = 10.0
 RECORD_RETRY = 600.0
 RETRY_PAUSE = 0.5
-
-_WATCHED_SIGNALS = (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
-# Dispositions Python changes at start-up or we block: the job gets the defaults back.
-_RESET_SIGNALS = (signal.SIGPIPE, signal.SIGXFSZ) + _WATCHED_SIGNALS
 
 
 @dataclass
@@ -153,7 +155,7 @@ def begin_start(spec: JobSpec, child: bool = False) -> tuple:
             # Only the reply pipe: the launcher's other pipes (a batch holds one per job) stay out of every
             # supervisor, so each holds one descriptor, not one per job started before it.
             os.closerange(3, write_fd)
-            os.closerange(write_fd + 1, _max_fd())
+            os.closerange(write_fd + 1, max_fd())
             os.setsid()
             if child or os.fork() == 0:
                 code = _run_supervisor(spec, write_fd)
@@ -170,89 +172,9 @@ def confirm_start(started: tuple) -> None:
     first, read_fd, child = started
     if not child:
         os.waitpid(first, 0)
-    reply = _read_reply(read_fd)
+    reply = read_reply(read_fd)
     if not reply.get('ok'):
         raise JobError(reply.get('msg') or 'the job supervisor ended before the job started')
-
-
-def _max_fd() -> int:
-    try:
-        return os.sysconf('SC_OPEN_MAX')
-    except (ValueError, OSError):
-        return 65536
-
-
-def _read_reply(read_fd: int) -> dict:
-    data = b''
-    deadline = time.monotonic() + START_TIMEOUT
-    # poll, not select: a batch of a thousand jobs holds descriptors above select's limit of 1024.
-    poller = select.poll()
-    poller.register(read_fd, select.POLLIN)
-    try:
-        while time.monotonic() < deadline:
-            if not poller.poll(max(0.0, deadline - time.monotonic()) * 1000):
-                break
-            chunk = os.read(read_fd, 65536)
-            if not chunk:
-                break
-            data += chunk
-    finally:
-        os.close(read_fd)
-    try:
-        return json.loads(data.decode('utf-8')) if data else {}
-    except ValueError:
-        return {}
-
-
-def _send_reply(write_fd: int, reply: dict) -> None:
-    try:
-        os.write(write_fd, json.dumps(reply).encode('utf-8'))
-    finally:
-        os.close(write_fd)
-
-
-def _redirect_stdio() -> None:
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    if devnull > 2:
-        os.close(devnull)
-
-
-def _spawn(argv: list, stdin_fd: int, stdout_fd: int, stderr_fd: int, env) -> int:
-    """Start ``argv`` in a session of its own with our files as stdin/stdout/stderr."""
-    actions = [
-        (os.POSIX_SPAWN_DUP2, stdin_fd, 0),
-        (os.POSIX_SPAWN_DUP2, stdout_fd, 1),
-        (os.POSIX_SPAWN_DUP2, stderr_fd, 2),
-    ]
-    try:
-        # posix_spawn, not subprocess: a new session and reset signals without running Python in the child.
-        return os.posix_spawnp(argv[0], argv, env, file_actions=actions, setsid=True,  # pylint: disable=ansible-bad-function
-                               setsigmask=(), setsigdef=_RESET_SIGNALS)
-    except NotImplementedError:
-        pass
-    # libc without POSIX_SPAWN_SETSID: the same by hand.
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setsid()
-            os.dup2(stdin_fd, 0)
-            os.dup2(stdout_fd, 1)
-            os.dup2(stderr_fd, 2)
-            for signum in _RESET_SIGNALS:
-                signal.signal(signum, signal.SIG_DFL)
-            signal.pthread_sigmask(signal.SIG_SETMASK, ())
-            os.execvpe(argv[0], argv, env)
-        finally:
-            os._exit(127)
-    return pid
-
-
-def _exit_code(status) -> int | None:
-    if status is None:
-        return None
-    return -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
 
 
 class _Supervisor:
@@ -323,7 +245,7 @@ class _Supervisor:
             try:
                 self.output_fds = (open_own_output(self.stdout_path, stdout_fd),
                                    open_own_output(self.stderr_path, stderr_fd))
-                self.job_pid = _spawn(argv, stdin_fd, stdout_fd, stderr_fd, self.env)
+                self.job_pid = spawn_process(argv, stdin_fd, stdout_fd, stderr_fd, self.env)
             except BaseException:
                 remove_output_files(spec.job_dir, spec.jid)
                 raise
@@ -342,7 +264,7 @@ class _Supervisor:
         step = self.spec.steps[self.step_index]
         self.reclaim_output()
         result = step_result(step, self.spec.output_limit, self.stdout_path, self.stderr_path,
-                             _exit_code(self.job_status), self.step_started_at, time.time())
+                             exit_code(self.job_status), self.step_started_at, time.time())
         if stopped:
             result.update(failed=True)
             result[stopped] = True
@@ -410,7 +332,7 @@ class _Supervisor:
                 self.stop_reason = 'its lease of %g s expired (nobody read the job that long)' % self.spec.lease
                 return Outcome.KILLED, stop_processes(self.tree, self.spec.grace, self.reap)
             wait = REFRESH_INTERVAL if deadline is None else min(REFRESH_INTERVAL, deadline - now)
-            info = signal.sigtimedwait(_WATCHED_SIGNALS, max(0.001, wait))
+            info = signal.sigtimedwait(WATCHED_SIGNALS, max(0.001, wait))
             if info is not None and info.si_signo in (signal.SIGTERM, signal.SIGINT):
                 return Outcome.KILLED, stop_processes(self.tree, self.spec.grace, self.reap)
             current = self.tree()
@@ -435,7 +357,7 @@ class _Supervisor:
         meta.ended_at = time.time()
         meta.outcome = outcome
         meta.processes = []
-        meta.rc = rc = _exit_code(self.job_status)
+        meta.rc = rc = exit_code(self.job_status)
         elapsed = round(meta.ended_at - meta.started_at, 3)
         if outcome != Outcome.COMPLETED:
             meta.signal = sent
@@ -528,11 +450,11 @@ def _retry(write, period: float):
 
 
 def _run_supervisor(spec: JobSpec, write_fd: int) -> int:
-    _redirect_stdio()
+    redirect_stdio()
     supervisor = _Supervisor(spec)
     try:
         set_child_subreaper()
-        signal.pthread_sigmask(signal.SIG_BLOCK, _WATCHED_SIGNALS)
+        signal.pthread_sigmask(signal.SIG_BLOCK, WATCHED_SIGNALS)
         supervisor.start()
     except Exception as exc:  # reported to the caller, who reports it to the controller
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
@@ -544,9 +466,9 @@ def _run_supervisor(spec: JobSpec, write_fd: int) -> int:
             remove_job_files(spec.job_dir, spec.jid)
         except JobError:
             pass
-        _send_reply(write_fd, {'ok': False, 'msg': 'could not start job %s: %s' % (spec.jid, reason)})
+        send_reply(write_fd, {'ok': False, 'msg': 'could not start job %s: %s' % (spec.jid, reason)})
         return 1
-    _send_reply(write_fd, {'ok': True})
+    send_reply(write_fd, {'ok': True})
     try:
         outcome, sent = supervisor.watch()
         supervisor.finish(outcome, sent)
