@@ -104,7 +104,7 @@ def test_bad_input_is_refused_before_anything_starts(run_playbook):
         "jobs[0]: expected a mapping with a name and a cmd, argv, module or steps, not str 'not a list'",
         'jobs: the list is empty; give at least one job',
         "jobs[0] 'typo': unknown key chdri (known: args, argv, chdir, cmd, creates, environment, executable, grace, "
-        "module, name, output_limit, removes, shell, stdin, stdin_add_newline, timeout)",
+        "module, name, output_limit, removes, shell, stdin, stdin_add_newline, steps, timeout)",
     ]
     assert len(outcome.result('with_marker')) == 4
     unreadable = outcome.result('unreadable')
