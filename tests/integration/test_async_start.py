@@ -195,9 +195,11 @@ def test_a_queue_runs_at_most_max_running_jobs_in_order_and_outlives_the_control
     assert jobs['job6']['job_state'] == 'killed'
     ran = [jobs[name] for name in ['job%d' % n for n in range(6)] + ['late0', 'late1']]
     assert all(job['job_state'] == 'finished' and job['rc'] == 0 for job in ran), ran
-    # Never more than two at once, and started in the order they were queued.
+    # Never more than two at once, and started in the order they were queued: two jobs the runner starts in the
+    # same instant (their supervisors set up side by side) may record their starts a few ms either way.
     spans = [(job['job_started_at'], job['job_ended_at']) for job in ran]
-    assert [start for start, _end in spans] == sorted(start for start, _end in spans)
+    starts = [start for start, _end in spans]
+    assert all(later >= earlier - 0.5 for index, earlier in enumerate(starts) for later in starts[index + 1:]), starts
     for start, _end in spans:
         assert sum(1 for other_start, other_end in spans if other_start <= start < other_end) <= 2
     # Each job's time limit counted from its own start: the last began about 8 s after the first.
