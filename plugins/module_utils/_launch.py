@@ -180,29 +180,40 @@ def _job_spec(job_dir: str, jid: str, item: dict) -> JobSpec:
         for step, payload in zip(job['steps'], item.pop('payloads')):
             run = {'name': step['name'], 'kind': step['kind'], 'ignore_errors': step.get('ignore_errors', False)}
             if step['kind'] == JobKind.COMMAND:
-                program = _program(dict(step, environment=job.get('environment')))
-                if program is None:
-                    raise JobError('step %r: %s: command not found' % (step['name'], step['argv'][0]))
-                run.update(argv=[program] + step['argv'][1:], cmd=step['cmd'], stdin_data=_stdin_bytes(step))
+                run.update(argv=_command_argv(step, job, 'step %r: ' % step['name']), cmd=step['cmd'],
+                           stdin_data=_stdin_bytes(step))
             else:
                 run.update(argv=step['interpreter'], module=step['module'],
                            stdin_data=payload.encode('utf-8', errors='surrogateescape'))
             steps.append(run)
         return JobSpec(argv=[], steps=steps, output_limit=job['output_limit'], **common)
     if job['kind'] == JobKind.COMMAND:
-        program = _program(job)
-        if program is None:
-            raise JobError('%s: command not found' % job['argv'][0])
-        return JobSpec(argv=[program] + job['argv'][1:], cmd=job['cmd'], output_limit=job['output_limit'],
+        return JobSpec(argv=_command_argv(job, job), cmd=job['cmd'], output_limit=job['output_limit'],
                        stdin_data=_stdin_bytes(job), **common)
     # The payload goes in as the interpreter's stdin, as with pipelining.
     return JobSpec(argv=job['interpreter'], module=job['module'],
                    stdin_data=item.pop('payload').encode('utf-8', errors='surrogateescape'), **common)
 
 
-def _program(job: dict) -> str | None:
-    """The executable a command job runs, looked up in the job's own PATH (None: not found)."""
-    return find_program(job['argv'][0], (job.get('environment') or {}).get('PATH', os.environ.get('PATH')))
+def _commands(item: dict) -> list:
+    """The commands a prepared job will run: itself, or its command steps (none if creates/removes skip it)."""
+    job = item['job']
+    if job['kind'] == JobKind.COMMAND:
+        return [] if item['skip'] else [job]
+    return [step for step in job.get('steps') or () if step['kind'] == JobKind.COMMAND]
+
+
+def _program(command: dict, job: dict) -> str | None:
+    """The executable a command (a job's, or a step's) runs, looked up in the job's own PATH (None: not found)."""
+    return find_program(command['argv'][0], (job.get('environment') or {}).get('PATH', os.environ.get('PATH')))
+
+
+def _command_argv(command: dict, job: dict, where: str = '') -> list:
+    """A command's argv with its program looked up; JobError if it is not found."""
+    program = _program(command, job)
+    if program is None:
+        raise JobError('%s%s: command not found' % (where, command['argv'][0]))
+    return [program] + command['argv'][1:]
 
 
 def begin_one(job_dir: str, item: dict) -> dict:
@@ -277,12 +288,9 @@ def queue_jobs(job_dir: str, prepared: list, queue: str, max_running: int) -> li
     _queue.check_queue_name(queue)
     for index, item in enumerate(prepared):
         job = item['job']
-        commands = [job] if job['kind'] == JobKind.COMMAND and not item['skip'] else [
-            dict(step, environment=job.get('environment')) for step in job.get('steps') or ()
-            if step['kind'] == JobKind.COMMAND]
-        for command in commands:
+        for command in _commands(item):
             # Checked now, before any job is queued: a queued job must not fail later for a typo.
-            if _program(command) is None:
+            if _program(command, job) is None:
                 raise LaunchError('%s: %s: command not found' % (entry_label(index, job['name']), command['argv'][0]))
     entries, items = [], []
     now = time.time()

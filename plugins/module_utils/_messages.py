@@ -29,4 +29,10 @@ def entry_label(index: int, name=None, option: str = 'jobs') -> str:
     return '%s[%d]' % (option, index)
 
 
-__all__ = ('shorten', 'describe_value', 'entry_label')
+def first_line(text, limit: int = 200) -> str:
+    """The first line of ``text``, shortened: a one-line reason."""
+    text = str(text).strip()
+    return shorten(text.splitlines()[0], limit) if text else ''
+
+
+__all__ = ('shorten', 'describe_value', 'entry_label', 'first_line')

@@ -18,8 +18,9 @@ import json
 import re
 
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.ids import JobError
-from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import Outcome
+from ansible_collections.parallel.jobs.plugins.module_utils._jobs.records import JobKind, Outcome
 from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import file_size, open_regular, read_tail
+from ansible_collections.parallel.jobs.plugins.module_utils._messages import first_line
 from ansible_collections.parallel.jobs.plugins.module_utils._proctree import signal_name
 
 # Module results up to this size are parsed and merged; larger ones are
@@ -203,7 +204,7 @@ def step_result(step: dict, output_limit: int, stdout_path: str, stderr_path: st
                 ended_at: float) -> dict:
     """One step's result, from the output files it wrote: a command's as ``command_result`` shapes it (its output
     files are the next step's, so none is kept), a module's as it printed it. Under ``name``, the step's."""
-    if step['kind'] == 'module':
+    if step['kind'] == JobKind.MODULE:
         result = module_result(stdout_path, stderr_path, rc, step['module'])
         if not isinstance(result, dict):
             # Too big to parse by default: a step's result is held with the others, so it is read whole.
@@ -243,11 +244,10 @@ def steps_result(steps: list, results: list, stopped: dict | None = None) -> dic
         result['rc'] = results[-1]['rc']
     if stopped is not None:
         result.update(stopped)
-        result['steps'] = listed
         return result
     if failed_at is not None:
         name = steps[failed_at]['name']
-        why = _first_line(results[failed_at].get('msg') or 'rc=%s' % results[failed_at].get('rc'))
+        why = first_line(results[failed_at].get('msg') or 'rc=%s' % results[failed_at].get('rc'))
         result.update(failed=True, msg='step %d of %d (%s) failed: %s' % (failed_at + 1, len(steps), name, why))
     else:
         result['msg'] = 'all %d steps ran' % len(steps)
@@ -255,11 +255,6 @@ def steps_result(steps: list, results: list, stopped: dict | None = None) -> dic
         if ignored:
             result['msg'] += ' (failed, ignored: %s)' % ', '.join(ignored)
     return result
-
-
-def _first_line(text) -> str:
-    text = str(text).strip()
-    return text.splitlines()[0] if text else ''
 
 
 def skipped_command_result(cmd: str, reason: str) -> dict:

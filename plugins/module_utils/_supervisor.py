@@ -230,7 +230,7 @@ class _Supervisor:
         self.env = env
         if spec.steps:
             self.meta.steps = [{'name': spec.steps[0]['name'], 'state': 'running'}]
-            self.launch(spec.steps[0]['argv'], spec.steps[0].get('stdin_data'))
+            self.launch(spec.steps[0]['argv'], spec.steps[0].pop('stdin_data', None))
         else:
             self.launch(spec.argv, spec.stdin_data)
         spec.stdin_data = None
@@ -290,7 +290,7 @@ class _Supervisor:
         remove_output_files(self.spec.job_dir, self.spec.jid)
         self.job_status = None
         try:
-            self.launch(step['argv'], step.get('stdin_data'))
+            self.launch(step['argv'], step.pop('stdin_data', None))
         except (OSError, JobError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             self.step_results.append({'name': step['name'], 'failed': True, 'msg': 'could not start: %s' % reason})
@@ -363,30 +363,27 @@ class _Supervisor:
             meta.signal = sent
             meta.reason = stopped_message(outcome, elapsed, spec.time_limit, sent, self.stop_reason)
 
+        self.reclaim_output()
         keep, extra = (), {}
         if spec.kind == JobKind.STEPS:
             stopped = None
             if outcome != Outcome.COMPLETED:
                 self.step_ended(outcome)
                 stopped = stopped_result(outcome, elapsed, spec.time_limit, sent, rc, why=self.stop_reason)
-            self.reclaim_output()
             result = steps_result(spec.steps, self.step_results, stopped)
             meta.steps = None
         elif spec.kind == JobKind.COMMAND:
-            self.reclaim_output()
             result, keep = command_result(spec.cmd, spec.output_limit, self.stdout_path, self.stderr_path, rc,
                                           meta.started_at, meta.ended_at)
             if outcome != Outcome.COMPLETED:
                 result.update(failed=True, signal=sent, elapsed=elapsed, msg=meta.reason)
                 result[outcome] = True
         elif outcome == Outcome.COMPLETED:
-            self.reclaim_output()
             result = module_result(self.stdout_path, self.stderr_path, rc, shlex.join(spec.argv))
             if not isinstance(result, dict):
                 # Spliced from the output file: stderr goes with our keys, after the module's.
                 extra = stderr_fields(self.stderr_path)
         else:
-            self.reclaim_output()
             result = stopped_result(outcome, elapsed, spec.time_limit, sent, rc,
                                     core_pid=self.job_pid if spec.core_contract else None, why=self.stop_reason)
             result.update(output_tails(self.stdout_path, self.stderr_path))
@@ -425,7 +422,9 @@ class _Supervisor:
             except (OSError, JobError):
                 # Built from what the name holds: never followed (the reads refuse links), at worst empty.
                 pass
-        self.meta.reclaimed = reclaimed or None
+        # A job of steps reclaims after each step: what every step found counts.
+        seen = self.meta.reclaimed or []
+        self.meta.reclaimed = seen + [path for path in reclaimed if path not in seen] or None
 
     def fail(self, msg: str) -> None:
         """Record a failure of the supervisor itself, after stopping what it started."""

@@ -121,13 +121,8 @@ def _parse_entry(index: int, entry, defaults: Mapping) -> dict:
                             % (index, kind_of(entry), describe_value(entry)))
     where = entry_label(index, entry.get('name'))
     spec = _validate(where, entry)
-    given = [key for key in ('cmd', 'argv', 'module', 'steps') if spec[key] is not None]
-    if len(given) != 1:
-        raise JobInputError('%s: give exactly one of cmd, argv, module or steps (%s)' % (
-            where, 'none given' if not given else 'got ' + ' and '.join(given)))
-    name = spec['name']
-    if not name.strip() or len(name) > NAME_MAX or '\0' in name or '\n' in name:
-        raise JobInputError('%s: a name is one line of 1 to %d characters' % (where, NAME_MAX))
+    _exactly_one(where, spec, ('cmd', 'argv', 'module', 'steps'))
+    _check_name(where, spec['name'])
     for key in TASK_DEFAULTS:
         if spec[key] is None:
             spec[key] = defaults.get(key)
@@ -138,6 +133,18 @@ def _parse_entry(index: int, entry, defaults: Mapping) -> dict:
     if spec['steps'] is not None:
         return _parse_steps(where, entry, spec)
     return _parse_run(where, entry, spec)
+
+
+def _exactly_one(where: str, spec: Mapping, keys: tuple) -> None:
+    given = [key for key in keys if spec[key] is not None]
+    if len(given) != 1:
+        raise JobInputError('%s: give exactly one of %s or %s (%s)' % (
+            where, ', '.join(keys[:-1]), keys[-1], 'none given' if not given else 'got ' + ' and '.join(given)))
+
+
+def _check_name(where: str, name: str) -> None:
+    if not name.strip() or len(name) > NAME_MAX or '\0' in name or '\n' in name:
+        raise JobInputError('%s: a name is one line of 1 to %d characters' % (where, NAME_MAX))
 
 
 def _check_text(where: str, spec: Mapping, key: str) -> None:
@@ -161,14 +168,10 @@ def _parse_steps(where: str, entry: Mapping, spec: dict) -> dict:
         if isinstance(step.get('name'), str) and step['name'].strip():
             label += ' %r' % step['name']
         item = _validate(label, step, _STEP_VALIDATOR, tuple(STEP_OPTIONS))
-        given = [key for key in ('cmd', 'argv', 'module') if item[key] is not None]
-        if len(given) != 1:
-            raise JobInputError('%s: give exactly one of cmd, argv or module (%s)' % (
-                label, 'none given' if not given else 'got ' + ' and '.join(given)))
+        _exactly_one(label, item, ('cmd', 'argv', 'module'))
         if item['name'] is None:
             item['name'] = 'step %d' % (index + 1)
-        elif not item['name'].strip() or len(item['name']) > NAME_MAX or '\0' in item['name'] or '\n' in item['name']:
-            raise JobInputError('%s: a name is one line of 1 to %d characters' % (label, NAME_MAX))
+        _check_name(label, item['name'])
         checked.append(_parse_run(label, step, item))
     spec['steps'] = checked
     return spec

@@ -29,7 +29,7 @@ from ansible_collections.parallel.jobs.plugins.module_utils._jobs.store import (
     read_file_nofollow,
     read_tail,
 )
-from ansible_collections.parallel.jobs.plugins.module_utils._messages import shorten
+from ansible_collections.parallel.jobs.plugins.module_utils._messages import first_line
 
 META_KEY = 'parallel_jobs'
 RECORD_FORMAT = 1
@@ -285,11 +285,6 @@ def parse_record(data: bytes):
     return record, None
 
 
-def _first_line(text, limit: int = 200) -> str:
-    text = str(text).strip()
-    return shorten(text.splitlines()[0], limit) if text else ''
-
-
 def classify_record(record: dict, boot_id: str | None, alive=identity_alive) -> tuple:
     """Pure: the (state, reason) of a parsed job file.
 
@@ -316,7 +311,7 @@ def classify_record(record: dict, boot_id: str | None, alive=identity_alive) -> 
 
     outcome = meta.get('outcome')
     if outcome in (Outcome.TIMED_OUT, Outcome.KILLED):
-        return outcome, _first_line(meta.get('reason') or record.get('msg') or outcome.replace('_', ' '))
+        return outcome, first_line(meta.get('reason') or record.get('msg') or outcome.replace('_', ' '))
     if not meta and record.get('msg') == 'Timeout exceeded' and 'child_pid' in record:
         # What core's wrapper writes when its time limit ends a job.
         return JobState.TIMED_OUT, "timed out (killed by ansible-core's wrapper)"
@@ -324,9 +319,9 @@ def classify_record(record: dict, boot_id: str | None, alive=identity_alive) -> 
         if isinstance(record.get('rc'), int) and record['rc'] != 0:
             reason = 'rc=%d' % record['rc']
             if record.get('msg') and record.get('msg') != 'non-zero return code':
-                reason += ': ' + _first_line(record['msg'])
+                reason += ': ' + first_line(record['msg'])
         else:
-            reason = _first_line(record.get('msg') or 'the module reported failure')
+            reason = first_line(record.get('msg') or 'the module reported failure')
         return JobState.FAILED, reason
     if isinstance(record.get('rc'), int):
         return JobState.FINISHED, 'finished, rc=%d' % record['rc']
